@@ -1,0 +1,28 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { Config } from '../config/config.js';
+
+/** What a command prints: `json` under --json, `text` otherwise. */
+export interface CommandOutput {
+  readonly json: unknown;
+  readonly text: string;
+}
+
+export interface CommandInput {
+  readonly config: Config;
+  readonly values: Record<string, string | boolean | undefined>;
+  readonly positionals: readonly string[];
+}
+
+export interface Command {
+  readonly usage: string;
+  readonly summary: string;
+  readonly options?: NonNullable<ParseArgsConfig['options']>;
+  /** How many positional arguments the command takes. */
+  readonly positionals?: number;
+  run(input: CommandInput): Promise<CommandOutput>;
+}
+
+/** A mistake in how the command was called; exits with status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -1,0 +1,115 @@
+import { DEFAULT_TOKEN_CLASSES_TEXT } from '../../domain/token-class.js';
+import type { ApplicationRow } from '../../store/store.js';
+import { applicationView } from '../../views.js';
+import { list, optional, required, wholeNumber } from '../arguments.js';
+import type { Command } from '../command.js';
+import { fields, table } from '../text.js';
+import { withServices } from '../with-services.js';
+
+const settingsOptions = {
+  'token-classes': { type: 'string' },
+  'api-token-ttl': { type: 'string' },
+  'customer-token-ttl': { type: 'string' },
+} as const;
+
+const lifetime = (seconds: number | null) => (seconds === null ? 'server default' : `${seconds} s`);
+
+function describe(a: ApplicationRow): string {
+  return fields([
+    ['client_id', a.clientId],
+    ['name', a.name],
+    ['status', a.status],
+    ['token classes', a.tokenClasses.join(', ')],
+    ['api token ttl', lifetime(a.apiTokenTtl)],
+    ['customer token ttl', lifetime(a.customerTokenTtl)],
+    ['created', new Date(a.createdAt).toISOString()],
+  ]);
+}
+
+/** `lean-auth apps …`: applications (OAuth clients). */
+export const appsCommands: Record<string, Command> = {
+  create: {
+    usage: `apps create --name NAME [--token-classes ${DEFAULT_TOKEN_CLASSES_TEXT}] [--api-token-ttl S] [--customer-token-ttl S]`,
+    summary: 'register an application; prints its client_secret once',
+    options: { name: { type: 'string' }, ...settingsOptions },
+    run: ({ config, values }) =>
+      withServices(config, async ({ applications }) => {
+        const { application, clientSecret } = await applications.create({
+          name: required(values, 'name'),
+          tokenClasses: list(values, 'token-classes'),
+          apiTokenTtl: wholeNumber(values, 'api-token-ttl') ?? null,
+          customerTokenTtl: wholeNumber(values, 'customer-token-ttl') ?? null,
+        });
+        return {
+          json: { ...applicationView(application), client_secret: clientSecret },
+          text: `Created application.\n${describe(application)}\n  client_secret       ${clientSecret}\n\nThe client_secret is shown only this once: store it now.`,
+        };
+      }),
+  },
+  list: {
+    usage: 'apps list [--limit N] [--after CLIENT_ID]',
+    summary: 'list applications, ordered by client_id',
+    options: { limit: { type: 'string' }, after: { type: 'string' } },
+    run: ({ config, values }) =>
+      withServices(config, async ({ applications }) => {
+        const rows = await applications.list({
+          limit: wholeNumber(values, 'limit') ?? undefined,
+          after: optional(values, 'after'),
+        });
+        return {
+          json: rows.map(applicationView),
+          text: table(
+            ['CLIENT_ID', 'STATUS', 'TOKEN CLASSES', 'NAME'],
+            rows.map((a) => [a.clientId, a.status, a.tokenClasses.join(','), a.name]),
+          ),
+        };
+      }),
+  },
+  show: {
+    usage: 'apps show CLIENT_ID',
+    summary: 'show one application',
+    positionals: 1,
+    run: ({ config, positionals: [clientId = ''] }) =>
+      withServices(config, async ({ applications }) => {
+        const application = await applications.get(clientId);
+        return { json: applicationView(application), text: describe(application) };
+      }),
+  },
+  update: {
+    usage:
+      'apps update CLIENT_ID [--name NAME] [--token-classes LIST] [--api-token-ttl S|default] [--customer-token-ttl S|default]',
+    summary: 'change an application’s name, token classes or token lifetimes',
+    options: { name: { type: 'string' }, ...settingsOptions },
+    positionals: 1,
+    run: ({ config, values, positionals: [clientId = ''] }) =>
+      withServices(config, async ({ applications }) => {
+        const application = await applications.update(clientId, {
+          name: optional(values, 'name'),
+          tokenClasses: list(values, 'token-classes'),
+          apiTokenTtl: wholeNumber(values, 'api-token-ttl', true),
+          customerTokenTtl: wholeNumber(values, 'customer-token-ttl', true),
+        });
+        return { json: applicationView(application), text: `Updated application.\n${describe(application)}` };
+      }),
+  },
+  disable: {
+    usage: 'apps disable CLIENT_ID',
+    summary: 'stop issuing tokens to an application',
+    positionals: 1,
+    run: ({ config, positionals: [clientId = ''] }) =>
+      withServices(config, async ({ applications }) => {
+        const application = await applications.disable(clientId);
+        return { json: applicationView(application), text: `Disabled application ${application.clientId}.` };
+      }),
+  },
+  enable: {
+    usage: 'apps enable CLIENT_ID',
+    summary: 'issue tokens to a disabled application again',
+    positionals: 1,
+    run: ({ config, positionals: [clientId = ''] }) =>
+      withServices(config, async ({ applications }) => {
+        const application = await applications.enable(clientId);
+        return { json: applicationView(application), text: `Enabled application ${application.clientId}.` };
+      }),
+  },
+};

@@ -1,0 +1,68 @@
+import type { CustomerRow } from '../../store/store.js';
+import { customerView } from '../../views.js';
+import { optional, required, wholeNumber } from '../arguments.js';
+import type { Command } from '../command.js';
+import { fields, table } from '../text.js';
+import { withServices } from '../with-services.js';
+
+function describe(c: CustomerRow): string {
+  return fields([
+    ['customer_id', c.customerId],
+    ['client_id', c.clientId],
+    ['app_user_id', c.appUserId],
+    ['status', c.status],
+  ]);
+}
+
+/** `lean-auth customers …`: the end users of an application, for customer tokens. */
+export const customersCommands: Record<string, Command> = {
+  create: {
+    usage: 'customers create --app CLIENT_ID --app-user-id ID',
+    summary: 'register an end user of an application; prints its customer_id',
+    options: { app: { type: 'string' }, 'app-user-id': { type: 'string' } },
+    run: ({ config, values }) =>
+      withServices(config, async ({ customers }) => {
+        const customer = await customers.create(required(values, 'app'), required(values, 'app-user-id'));
+        return { json: customerView(customer), text: `Created customer.\n${describe(customer)}` };
+      }),
+  },
+  list: {
+    usage: 'customers list --app CLIENT_ID [--limit N] [--after CUSTOMER_ID]',
+    summary: 'list the customers of an application, ordered by customer_id',
+    options: { app: { type: 'string' }, limit: { type: 'string' }, after: { type: 'string' } },
+    run: ({ config, values }) =>
+      withServices(config, async ({ customers }) => {
+        const rows = await customers.list(required(values, 'app'), {
+          limit: wholeNumber(values, 'limit') ?? undefined,
+          after: optional(values, 'after'),
+        });
+        return {
+          json: rows.map(customerView),
+          text: table(
+            ['CUSTOMER_ID', 'STATUS', 'APP_USER_ID'],
+            rows.map((c) => [c.customerId, c.status, c.appUserId]),
+          ),
+        };
+      }),
+  },
+  disable: {
+    usage: 'customers disable CUSTOMER_ID',
+    summary: 'stop issuing customer tokens for this customer',
+    positionals: 1,
+    run: ({ config, positionals: [customerId = ''] }) =>
+      withServices(config, async ({ customers }) => {
+        const customer = await customers.disable(customerId);
+        return { json: customerView(customer), text: `Disabled customer ${customer.customerId}.` };
+      }),
+  },
+  enable: {
+    usage: 'customers enable CUSTOMER_ID',
+    summary: 'issue customer tokens for a disabled customer again',
+    positionals: 1,
+    run: ({ config, positionals: [customerId = ''] }) =>
+      withServices(config, async ({ customers }) => {
+        const customer = await customers.enable(customerId);
+        return { json: customerView(customer), text: `Enabled customer ${customer.customerId}.` };
+      }),
+  },
+};

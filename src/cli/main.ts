@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../config/config.js';
+import { DomainError } from '../domain/domain-error.js';
+import { type Command, UsageError } from './command.js';
+import { appsCommands } from './commands/apps.js';
+import { customersCommands } from './commands/customers.js';
+import { keysCommands } from './commands/keys.js';
+import { serveCommand } from './commands/serve.js';
+
+const GROUPS: Record<string, Record<string, Command>> = {
+  apps: appsCommands,
+  customers: customersCommands,
+  keys: keysCommands,
+};
+
+/** Configuration flags mirror the environment (PORT → --port); the key encryption key stays out of argv. */
+const CONFIG_FLAGS = Object.fromEntries(
+  CONFIG_VARIABLES.filter((name) => name !== 'KEY_ENCRYPTION_KEY').map((name) => [
+    name.toLowerCase().replaceAll('_', '-'),
+    name,
+  ]),
+);
+
+function help(): string {
+  const lines = ['Usage: lean-auth <command> [options]', '', 'Commands:'];
+  lines.push(`  ${serveCommand.usage.padEnd(60)} ${serveCommand.summary}`);
+  for (const commands of Object.values(GROUPS)) {
+    for (const command of Object.values(commands))
+      lines.push(`  ${command.usage.padEnd(60)} ${command.summary}`);
+  }
+  lines.push(
+    '',
+    'Every command takes --json (machine-readable output) and the configuration flags',
+    `  ${Object.keys(CONFIG_FLAGS)
+      .map((f) => `--${f}`)
+      .join(' ')}`,
+    'which override the environment variables of the same name (see README.md).',
+  );
+  return lines.join('\n');
+}
+
+/** Runs one command line; resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [first, second] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(`${help()}\n`);
+    return first === undefined ? 2 : 0;
+  }
+  const command = first === 'serve' ? serveCommand : GROUPS[first]?.[second ?? ''];
+  const rest = argv.slice(first === 'serve' ? 1 : 2);
+  const json = rest.includes('--json');
+  try {
+    if (!command) {
+      throw new UsageError(`unknown command '${argv.slice(0, 2).join(' ')}'; run 'lean-auth --help'`);
+    }
+    const options: NonNullable<ParseArgsConfig['options']> = {
+      ...command.options,
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(Object.keys(CONFIG_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+    };
+    const { values, positionals } = parseUsage(rest, options);
+    if (values.help) {
+      process.stdout.write(`Usage: lean-auth ${command.usage}\n  ${command.summary}\n`);
+      return 0;
+    }
+    if (positionals.length !== (command.positionals ?? 0)) {
+      throw new UsageError(`usage: lean-auth ${command.usage}`);
+    }
+    const overrides = Object.fromEntries(
+      Object.entries(CONFIG_FLAGS).flatMap(([flag, name]) =>
+        typeof values[flag] === 'string' ? [[name, values[flag]]] : [],
+      ),
+    );
+    const config = loadConfig({ ...process.env, ...overrides });
+    const output = await command.run({
+      config,
+      values: values as Record<string, string | boolean>,
+      positionals,
+    });
+    if (command !== serveCommand) {
+      process.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
+    }
+    return 0;
+  } catch (error) {
+    return reportError(error, json);
+  }
+}
+
+function parseUsage(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function reportError(error: unknown, json: boolean): number {
+  const [code, message, exitCode] =
+    error instanceof DomainError
+      ? [error.code, error.message, 1]
+      : error instanceof UsageError
+        ? ['usage', error.message, 2]
+        : error instanceof ConfigError
+          ? ['config', error.message, 2]
+          : ['internal', error instanceof Error ? error.message : String(error), 1];
+  process.stderr.write(json ? `${JSON.stringify({ error: code, message })}\n` : `lean-auth: ${message}\n`);
+  return exitCode;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,15 @@
+import type { Config } from '../config/config.js';
+import { openServices, type Services } from '../server/services.js';
+
+/** Runs `work` over the services of the configured store, and closes the store after. */
+export async function withServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
+  const services = await openServices(config, {
+    warn: (message) => process.stderr.write(`warning: ${message}\n`),
+    error: (_object, message) => process.stderr.write(`error: ${message}\n`),
+  });
+  try {
+    return await work(services);
+  } finally {
+    await services.close();
+  }
+}

@@ -1,0 +1,12 @@
+export type DomainErrorCode = 'not_found' | 'invalid' | 'conflict';
+
+/** A request to the domain that cannot be carried out; `message` is safe to show to the operator. */
+export class DomainError extends Error {
+  override name = 'DomainError';
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

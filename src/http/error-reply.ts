@@ -1,0 +1,36 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { invalidRequest, OAuthError, serverError } from '../oauth/errors.js';
+
+/** RFC 6749 §5.1/§5.2: nothing an OAuth endpoint answers may be cached. */
+export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
+
+/** Writes an OAuthError as the RFC 6749 §5.2 JSON body with its status and headers. */
+export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
+  return reply
+    .code(error.status)
+    .headers({ ...NO_STORE, ...error.headers })
+    .send(error.toJSON());
+}
+
+/**
+ * The one error handler: OAuth errors as they are, Fastify's own 4xx (body too large, bad
+ * Content-Length) in the same shape, anything else as a generic server_error whose detail only
+ * the log sees.
+ */
+export function handleError(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (error instanceof OAuthError) return sendOAuthError(reply, error);
+  const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+  if (status === 413) {
+    return sendOAuthError(
+      reply,
+      invalidRequest(`the request body is larger than ${request.routeOptions.bodyLimit} bytes`, 413),
+    );
+  }
+  if (status >= 400 && status < 500) return sendOAuthError(reply, invalidRequest(error.message, status));
+  request.log.error({ err: error }, 'unexpected error');
+  return sendOAuthError(reply, serverError());
+}

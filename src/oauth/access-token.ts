@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '../domain/client-directory.js';
+import type { TokenEndpointContext } from './ports.js';
+import { formatScope, type RequestedScope } from './scope.js';
+
+/** The RFC 6749 §5.1 success body. */
+export interface TokenResponse {
+  readonly access_token: string;
+  readonly token_type: 'bearer';
+  readonly expires_in: number;
+  readonly scope: string;
+}
+
+/** The claims of an RFC 9068 JWT access token. */
+export interface AccessTokenClaims {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+  readonly client_id: string;
+  readonly scope: string;
+  readonly customer_id?: string;
+}
+
+/** Signs an access token for the granted scope with the active key. */
+export function issueAccessToken(
+  client: Client,
+  scope: RequestedScope,
+  context: Pick<TokenEndpointContext, 'keys' | 'clock' | 'issuer' | 'audience'>,
+): TokenResponse {
+  const iat = Math.floor(context.clock.now() / 1000);
+  const lifetime = client.lifetimes[scope.tokenClass];
+  const scopeText = formatScope(scope);
+  const claims: AccessTokenClaims = {
+    iss: context.issuer,
+    sub: client.clientId,
+    aud: context.audience,
+    iat,
+    exp: iat + lifetime,
+    jti: randomUUID(),
+    client_id: client.clientId,
+    scope: scopeText,
+    ...(scope.tokenClass === 'customer' && { customer_id: scope.customerId }),
+  };
+  return {
+    access_token: context.keys.activeSigner().sign(claims),
+    token_type: 'bearer',
+    expires_in: lifetime,
+    scope: scopeText,
+  };
+}

@@ -1,0 +1,54 @@
+/** The RFC 6749 §5.2 error codes, plus the two RFC 6749 §4.1.2.1 codes an endpoint may answer with. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'server_error'
+  | 'temporarily_unavailable';
+
+/** An OAuth error answer: the RFC code, an HTTP status, and a description safe to show the client. */
+export class OAuthError extends Error {
+  override name = 'OAuthError';
+  constructor(
+    readonly error: OAuthErrorCode,
+    readonly description: string,
+    readonly status: number,
+    /** Extra response headers, such as WWW-Authenticate or Allow. */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(`${error}: ${description}`);
+  }
+
+  /** The RFC 6749 §5.2 response body. */
+  toJSON(): { error: OAuthErrorCode; error_description: string } {
+    return { error: this.error, error_description: this.description };
+  }
+}
+
+export const invalidRequest = (description: string, status = 400): OAuthError =>
+  new OAuthError('invalid_request', description, status);
+
+/** RFC 6749 §5.2: 401 with a WWW-Authenticate challenge for the scheme the client may use. */
+export const invalidClient = (description: string): OAuthError =>
+  new OAuthError('invalid_client', description, 401, {
+    'WWW-Authenticate': 'Basic realm="lean-auth", charset="UTF-8"',
+  });
+
+export const unauthorizedClient = (description: string): OAuthError =>
+  new OAuthError('unauthorized_client', description, 400);
+
+export const unsupportedGrantType = (description: string): OAuthError =>
+  new OAuthError('unsupported_grant_type', description, 400);
+
+export const invalidScope = (description: string): OAuthError =>
+  new OAuthError('invalid_scope', description, 400);
+
+/** Anything unexpected: the detail goes to the log, never to the client. */
+export const serverError = (): OAuthError =>
+  new OAuthError('server_error', 'the server met an unexpected condition; the request can be retried', 500);
+
+export const temporarilyUnavailable = (description: string, retryAfterSeconds: number): OAuthError =>
+  new OAuthError('temporarily_unavailable', description, 503, { 'Retry-After': String(retryAfterSeconds) });

@@ -1,0 +1,67 @@
+import { invalidRequest } from './errors.js';
+
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Request parameters by name; RFC 6749 §3.1: a parameter sent twice is an error, so one value each. */
+export type FormParameters = ReadonlyMap<string, string>;
+
+/**
+ * Parses an `application/x-www-form-urlencoded` body strictly: UTF-8 only, valid percent-encoding
+ * only, no repeated parameter, and empty values treated as absent (RFC 6749 §3.1).
+ */
+export function parseFormBody(contentType: string | undefined, body: Buffer | undefined): FormParameters {
+  requireFormContentType(contentType);
+  const text = decodeUtf8(body ?? Buffer.alloc(0), 'the request body is not valid UTF-8');
+  return parseFormText(text, 'request body');
+}
+
+/** Parses the query or body text of a form; `where` names it in errors. */
+export function parseFormText(text: string, where: string): FormParameters {
+  const parameters = new Map<string, string>();
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const separator = pair.indexOf('=');
+    const name = decodeComponent(separator === -1 ? pair : pair.slice(0, separator), where);
+    const value = separator === -1 ? '' : decodeComponent(pair.slice(separator + 1), where);
+    if (parameters.has(name)) throw invalidRequest(`parameter '${name.slice(0, 64)}' is sent more than once`);
+    parameters.set(name, value);
+  }
+  for (const [name, value] of parameters) if (value === '') parameters.delete(name);
+  return parameters;
+}
+
+function requireFormContentType(contentType: string | undefined): void {
+  if (contentType === undefined) {
+    throw invalidRequest(`the request has no Content-Type; send the parameters as ${FORM_TYPE}`);
+  }
+  const [mediaType = '', ...params] = contentType.split(';').map((part) => part.trim());
+  if (mediaType.toLowerCase() !== FORM_TYPE) {
+    throw invalidRequest(`Content-Type must be ${FORM_TYPE}, got '${mediaType.slice(0, 100)}'`);
+  }
+  for (const param of params) {
+    const [key = '', value = ''] = param.split('=').map((s) => s.trim().replace(/^"|"$/g, ''));
+    if (key.toLowerCase() === 'charset' && value.toLowerCase() !== 'utf-8') {
+      throw invalidRequest(`charset must be UTF-8, got '${value.slice(0, 40)}'`);
+    }
+  }
+}
+
+function decodeUtf8(bytes: Buffer, message: string): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw invalidRequest(message);
+  }
+}
+
+function decodeComponent(raw: string, where: string): string {
+  try {
+    // decodeURIComponent rejects bad percent-escapes and escapes that do not decode to UTF-8.
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    throw invalidRequest(
+      `the ${where} has an invalid percent-encoding or a percent-encoded byte that is not UTF-8`,
+    );
+  }
+}

@@ -1,0 +1,23 @@
+import { CLIENT_AUTH_METHODS } from './client-credentials.js';
+import { GRANT_TYPES_SUPPORTED } from './token-endpoint.js';
+
+export const TOKEN_PATH = '/oauth2/token';
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+/**
+ * The RFC 8414 authorization server metadata. It claims only what this server does: no
+ * authorization endpoint, so no response types.
+ */
+export function authorizationServerMetadata(issuer: string): Record<string, unknown> {
+  return {
+    issuer,
+    token_endpoint: `${issuer}${TOKEN_PATH}`,
+    jwks_uri: `${issuer}${JWKS_PATH}`,
+    grant_types_supported: [...GRANT_TYPES_SUPPORTED],
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    // customer.<customer_id> scopes are per customer and cannot be listed.
+    scopes_supported: ['api'],
+    // RFC 8414 makes this member required; with no authorization endpoint the honest value is empty.
+    response_types_supported: [],
+  };
+}

@@ -1,0 +1,32 @@
+import { invalidScope } from './errors.js';
+
+/** What a token request asks for: a server-to-server token, or a token for one customer. */
+export type RequestedScope =
+  | { readonly tokenClass: 'api' }
+  | { readonly tokenClass: 'customer'; readonly customerId: string };
+
+const CUSTOMER_PREFIX = 'customer.';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HOW = "use 'api' or 'customer.<customer_id>'";
+
+/** Reads the `scope` parameter: exactly one of `api` or `customer.<uuid>`. */
+export function parseScope(raw: string | undefined): RequestedScope {
+  if (raw === undefined) throw invalidScope(`scope is required: ${HOW}`);
+  if (/\s/.test(raw)) throw invalidScope(`request one scope at a time: ${HOW}`);
+  if (raw === 'api') return { tokenClass: 'api' };
+  if (raw.startsWith(CUSTOMER_PREFIX)) {
+    const customerId = raw.slice(CUSTOMER_PREFIX.length);
+    if (customerId === '')
+      throw invalidScope('the customer scope needs a customer_id: customer.<customer_id>');
+    if (!UUID.test(customerId)) {
+      throw invalidScope(`'${customerId.slice(0, 64)}' is not a customer_id: customer ids are UUIDs`);
+    }
+    return { tokenClass: 'customer', customerId: customerId.toLowerCase() };
+  }
+  throw invalidScope(`unknown scope '${raw.slice(0, 64)}': ${HOW}`);
+}
+
+/** The scope string a granted scope is written as in the token and the response. */
+export function formatScope(scope: RequestedScope): string {
+  return scope.tokenClass === 'api' ? 'api' : `${CUSTOMER_PREFIX}${scope.customerId}`;
+}

@@ -1,0 +1,296 @@
+import { type Kysely, Migrator, type Selectable } from 'kysely';
+import type { TokenClass } from '../domain/token-class.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+import {
+  type ApplicationPatch,
+  type ApplicationRow,
+  type CustomerRow,
+  type Page,
+  type SecretRow,
+  type SigningKeyRow,
+  type SigningKeyStatus,
+  type Status,
+  type Store,
+  StoreConflictError,
+} from './store.js';
+
+/** What differs between the databases Kysely speaks to. */
+export interface DialectSpecifics {
+  isUniqueViolation(error: unknown): boolean;
+  watchExternalChanges(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+/** The Store over any Kysely dialect: the queries are written once. */
+export class KyselyStore implements Store {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectSpecifics,
+  ) {}
+
+  async migrate(): Promise<void> {
+    const { error, results } = await new Migrator({
+      db: this.db,
+      provider: migrationProvider,
+    }).migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`database migration ${failed} failed: ${String(error)}`, { cause: error });
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.db.selectFrom('applications').select('client_id').limit(1).execute();
+  }
+
+  close(): Promise<void> {
+    return this.dialect.close();
+  }
+
+  watchExternalChanges(listener: () => void): () => void {
+    return this.dialect.watchExternalChanges(listener);
+  }
+
+  async insertApplication(application: ApplicationRow, secret: SecretRow): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('applications').values(applicationToDb(application)).execute();
+      await tx.insertInto('client_secrets').values(secretToDb(secret)).execute();
+    });
+  }
+
+  async findApplication(clientId: string): Promise<ApplicationRow | undefined> {
+    const row = await this.db
+      .selectFrom('applications')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return row && applicationFromDb(row);
+  }
+
+  async listApplications(page: Page): Promise<ApplicationRow[]> {
+    let query = this.db.selectFrom('applications').selectAll().orderBy('client_id').limit(page.limit);
+    if (page.after !== undefined) query = query.where('client_id', '>', page.after);
+    return (await query.execute()).map(applicationFromDb);
+  }
+
+  async countApplications(): Promise<number> {
+    const { count } = await this.db
+      .selectFrom('applications')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(count);
+  }
+
+  async updateApplication(
+    clientId: string,
+    patch: ApplicationPatch,
+    updatedAt: number,
+  ): Promise<ApplicationRow | undefined> {
+    const row = await this.db
+      .updateTable('applications')
+      .set({
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.status !== undefined && { status: patch.status }),
+        ...(patch.tokenClasses !== undefined && { token_classes: patch.tokenClasses.join(' ') }),
+        ...(patch.apiTokenTtl !== undefined && { api_token_ttl: patch.apiTokenTtl }),
+        ...(patch.customerTokenTtl !== undefined && { customer_token_ttl: patch.customerTokenTtl }),
+        updated_at: updatedAt,
+      })
+      .where('client_id', '=', clientId)
+      .returningAll()
+      .executeTakeFirst();
+    return row && applicationFromDb(row);
+  }
+
+  async longestTokenTtlOverride(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('applications')
+      .select((eb) => [eb.fn.max('api_token_ttl').as('api'), eb.fn.max('customer_token_ttl').as('customer')])
+      .executeTakeFirst();
+    const values = [row?.api, row?.customer].filter((v) => v !== null && v !== undefined).map(Number);
+    return values.length > 0 ? Math.max(...values) : null;
+  }
+
+  async listLiveSecrets(clientId: string, now: number): Promise<SecretRow[]> {
+    const rows = await this.db
+      .selectFrom('client_secrets')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .orderBy('created_at', 'desc')
+      .execute();
+    return rows.map(secretFromDb);
+  }
+
+  async insertCustomer(customer: CustomerRow): Promise<void> {
+    try {
+      await this.db
+        .insertInto('customers')
+        .values({
+          customer_id: customer.customerId,
+          client_id: customer.clientId,
+          app_user_id: customer.appUserId,
+          status: customer.status,
+          created_at: customer.createdAt,
+        })
+        .execute();
+    } catch (error) {
+      if (this.dialect.isUniqueViolation(error)) {
+        throw new StoreConflictError(`app_user_id '${customer.appUserId}' already has a customer`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async findCustomer(customerId: string): Promise<CustomerRow | undefined> {
+    const row = await this.db
+      .selectFrom('customers')
+      .selectAll()
+      .where('customer_id', '=', customerId)
+      .executeTakeFirst();
+    return row && customerFromDb(row);
+  }
+
+  async listCustomers(clientId: string, page: Page): Promise<CustomerRow[]> {
+    let query = this.db
+      .selectFrom('customers')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .orderBy('customer_id')
+      .limit(page.limit);
+    if (page.after !== undefined) query = query.where('customer_id', '>', page.after);
+    return (await query.execute()).map(customerFromDb);
+  }
+
+  async setCustomerStatus(customerId: string, status: Status): Promise<CustomerRow | undefined> {
+    const row = await this.db
+      .updateTable('customers')
+      .set({ status })
+      .where('customer_id', '=', customerId)
+      .returningAll()
+      .executeTakeFirst();
+    return row && customerFromDb(row);
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRow[]> {
+    const rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
+    return rows.map(signingKeyFromDb);
+  }
+
+  async activateSigningKey(
+    key: SigningKeyRow,
+    change: { now: number; retiredUntil: number; expectedActiveKid: string | null },
+  ): Promise<void> {
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        const active = await tx
+          .selectFrom('signing_keys')
+          .select('kid')
+          .where('status', '=', 'active')
+          .executeTakeFirst();
+        if ((active?.kid ?? null) !== change.expectedActiveKid) {
+          throw new StoreConflictError('another process changed the active signing key first');
+        }
+        await tx
+          .updateTable('signing_keys')
+          .set({ status: 'retired', retired_at: change.now, expires_at: change.retiredUntil })
+          .where('status', '=', 'active')
+          .execute();
+        await tx.deleteFrom('signing_keys').where('expires_at', '<=', change.now).execute();
+        await tx.insertInto('signing_keys').values(signingKeyToDb(key)).execute();
+      });
+    } catch (error) {
+      if (this.dialect.isUniqueViolation(error)) {
+        throw new StoreConflictError('another process activated a signing key first', { cause: error });
+      }
+      throw error;
+    }
+  }
+}
+
+type Row<T extends keyof Database> = Selectable<Database[T]>;
+
+function applicationToDb(a: ApplicationRow): Row<'applications'> {
+  return {
+    client_id: a.clientId,
+    name: a.name,
+    status: a.status,
+    token_classes: a.tokenClasses.join(' '),
+    api_token_ttl: a.apiTokenTtl,
+    customer_token_ttl: a.customerTokenTtl,
+    created_at: a.createdAt,
+    updated_at: a.updatedAt,
+  };
+}
+
+function applicationFromDb(r: Row<'applications'>): ApplicationRow {
+  return {
+    clientId: r.client_id,
+    name: r.name,
+    status: r.status as Status,
+    tokenClasses: r.token_classes.split(' ').filter(Boolean) as TokenClass[],
+    apiTokenTtl: r.api_token_ttl,
+    customerTokenTtl: r.customer_token_ttl,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+function secretToDb(s: SecretRow): Row<'client_secrets'> {
+  return {
+    id: s.id,
+    client_id: s.clientId,
+    digest: s.digest,
+    created_at: s.createdAt,
+    expires_at: s.expiresAt,
+  };
+}
+
+function secretFromDb(r: Row<'client_secrets'>): SecretRow {
+  return {
+    id: r.id,
+    clientId: r.client_id,
+    digest: r.digest,
+    createdAt: Number(r.created_at),
+    expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+  };
+}
+
+function customerFromDb(r: Row<'customers'>): CustomerRow {
+  return {
+    customerId: r.customer_id,
+    clientId: r.client_id,
+    appUserId: r.app_user_id,
+    status: r.status as Status,
+    createdAt: Number(r.created_at),
+  };
+}
+
+function signingKeyToDb(k: SigningKeyRow): Row<'signing_keys'> {
+  return {
+    kid: k.kid,
+    alg: k.alg,
+    status: k.status,
+    public_jwk: k.publicJwk,
+    sealed_private_key: k.sealedPrivateKey,
+    created_at: k.createdAt,
+    retired_at: k.retiredAt,
+    expires_at: k.expiresAt,
+  };
+}
+
+function signingKeyFromDb(r: Row<'signing_keys'>): SigningKeyRow {
+  return {
+    kid: r.kid,
+    alg: r.alg,
+    status: r.status as SigningKeyStatus,
+    publicJwk: r.public_jwk,
+    sealedPrivateKey: r.sealed_private_key,
+    createdAt: Number(r.created_at),
+    retiredAt: r.retired_at === null ? null : Number(r.retired_at),
+    expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+  };
+}

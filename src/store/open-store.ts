@@ -1,0 +1,15 @@
+import type { DatabaseLocation } from '../config/config.js';
+import { openSqliteStore } from './sqlite-store.js';
+import type { Store } from './store.js';
+
+/** Opens the store DATABASE_URL names and brings its schema up to date. */
+export async function openStore(location: DatabaseLocation): Promise<Store> {
+  const store = openSqliteStore(location.path);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
