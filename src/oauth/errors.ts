@@ -1,13 +1,12 @@
-/** The RFC 6749 §5.2 error codes, plus the two RFC 6749 §4.1.2.1 codes an endpoint may answer with. */
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'invalid_scope'
-  | 'server_error'
-  | 'temporarily_unavailable';
+/** The error codes lean-auth answers with: RFC 6749 §5.2, plus `server_error` for the unexpected. */
+export const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'server_error',
+] as const;
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
 /** An OAuth error answer: the RFC code, an HTTP status, and a description safe to show the client. */
 export class OAuthError extends Error {
@@ -37,9 +36,6 @@ export const invalidClient = (description: string): OAuthError =>
     'WWW-Authenticate': 'Basic realm="lean-auth", charset="UTF-8"',
   });
 
-export const unauthorizedClient = (description: string): OAuthError =>
-  new OAuthError('unauthorized_client', description, 400);
-
 export const unsupportedGrantType = (description: string): OAuthError =>
   new OAuthError('unsupported_grant_type', description, 400);
 
@@ -49,6 +45,3 @@ export const invalidScope = (description: string): OAuthError =>
 /** Anything unexpected: the detail goes to the log, never to the client. */
 export const serverError = (): OAuthError =>
   new OAuthError('server_error', 'the server met an unexpected condition; the request can be retried', 500);
-
-export const temporarilyUnavailable = (description: string, retryAfterSeconds: number): OAuthError =>
-  new OAuthError('temporarily_unavailable', description, 503, { 'Retry-After': String(retryAfterSeconds) });

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { readClientCredentials } from '../../src/oauth/client-credentials.js';
+import { OAuthError } from '../../src/oauth/errors.js';
+
+const params = (entries: Record<string, string>) => new Map(Object.entries(entries));
+const basic = (user: string, pass: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(user)}:${encodeURIComponent(pass)}`).toString('base64')}`;
+
+function refusal(parameters: Record<string, string>, authorization?: string): OAuthError {
+  try {
+    readClientCredentials(params(parameters), authorization);
+  } catch (error) {
+    assert.ok(error instanceof OAuthError);
+    return error;
+  }
+  assert.fail('the credentials were accepted');
+}
+
+describe('readClientCredentials', () => {
+  it('reads client_secret_post', () => {
+    assert.deepEqual(readClientCredentials(params({ client_id: 'a', client_secret: 'b' }), undefined), {
+      clientId: 'a',
+      clientSecret: 'b',
+      method: 'client_secret_post',
+    });
+  });
+
+  it('reads client_secret_basic, form-decoding both parts (RFC 6749 §2.3.1)', () => {
+    const credentials = readClientCredentials(params({}), basic('id:with colon', 'sec+ret/='));
+    assert.deepEqual(credentials, {
+      clientId: 'id:with colon',
+      clientSecret: 'sec+ret/=',
+      method: 'client_secret_basic',
+    });
+    assert.equal(readClientCredentials(params({}), 'basic  YTpi').clientId, 'a'); // scheme is case-insensitive
+  });
+
+  it('accepts a client_id in the body that repeats the Basic one', () => {
+    assert.equal(
+      readClientCredentials(params({ client_id: 'a' }), basic('a', 'b')).method,
+      'client_secret_basic',
+    );
+    const mismatch = refusal({ client_id: 'other' }, basic('a', 'b'));
+    assert.equal(mismatch.error, 'invalid_request');
+  });
+
+  it('refuses credentials in both the header and the body', () => {
+    const error = refusal({ client_id: 'a', client_secret: 'b' }, basic('a', 'b'));
+    assert.equal(error.error, 'invalid_request');
+    assert.match(error.description, /both in the Authorization header and in the body/);
+  });
+
+  it('answers invalid_client with a Basic challenge when no credentials are sent', () => {
+    const error = refusal({});
+    assert.equal(error.error, 'invalid_client');
+    assert.equal(error.status, 401);
+    assert.match(error.headers['WWW-Authenticate'] ?? '', /^Basic realm=/);
+    assert.match(error.description, /client authentication is required/);
+    assert.match(refusal({ client_id: 'a' }).description, /client_secret is missing/);
+    assert.match(refusal({ client_secret: 'b' }).description, /client_id is missing/);
+  });
+
+  it('refuses malformed Basic headers, saying what is wrong', () => {
+    const cases: [string, RegExp][] = [
+      ['Bearer abc', /must use the Basic scheme, got 'Bearer'/],
+      ['Basic', /not valid base64/],
+      ['Basic !!!!', /not valid base64/],
+      ['Basic YWJj', /no ':' between client_id and client_secret/],
+      [`Basic ${Buffer.from([0xff, 0x3a, 0x61]).toString('base64')}`, /not valid UTF-8/],
+      [`Basic ${Buffer.from(':b').toString('base64')}`, /client_id is empty/],
+      [`Basic ${Buffer.from('a:').toString('base64')}`, /client_secret is empty/],
+      [`Basic ${Buffer.from('a:%zz').toString('base64')}`, /invalid form-urlencoding/],
+    ];
+    for (const [header, description] of cases) {
+      const error = refusal({}, header);
+      assert.equal(error.error, 'invalid_client', header);
+      assert.equal(error.status, 401, header);
+      assert.match(error.description, description, header);
+    }
+  });
+});

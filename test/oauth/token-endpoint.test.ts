@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { decodeJwt } from 'jose';
+import type { Client } from '../../src/domain/client-directory.js';
+import { digestSecret } from '../../src/domain/client-secrets.js';
+import { createJwsSigner } from '../../src/domain/jws-signer.js';
+import { OAuthError } from '../../src/oauth/errors.js';
+import type { TokenEndpointContext } from '../../src/oauth/ports.js';
+import { handleTokenRequest, type TokenRequest } from '../../src/oauth/token-endpoint.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+const CLIENT_ID = '11111111-1111-4111-8111-111111111111';
+const CUSTOMER_ID = '22222222-2222-4222-8222-222222222222';
+const clock = new FakeClock();
+
+function contextWith(client: Partial<Client> = {}): TokenEndpointContext & { lookups: string[] } {
+  const lookups: string[] = [];
+  const full: Client = {
+    clientId: CLIENT_ID,
+    active: true,
+    tokenClasses: new Set(['api', 'customer']),
+    lifetimes: { api: 3600, customer: 1800 },
+    secrets: [{ digest: digestSecret('current'), expiresAt: null }],
+    ...client,
+  };
+  return {
+    lookups,
+    clients: {
+      find: async (id) => {
+        lookups.push(`client:${id}`);
+        return id === CLIENT_ID ? full : null;
+      },
+    },
+    customers: {
+      find: async (id) => {
+        lookups.push(`customer:${id}`);
+        return id === CUSTOMER_ID
+          ? { customerId: id, clientId: CLIENT_ID, appUserId: 'u', status: 'active', createdAt: 0 }
+          : null;
+      },
+    },
+    keys: { activeSigner: () => signer },
+    clock,
+    issuer: 'https://issuer.test',
+    audience: 'https://api.test',
+  };
+}
+
+const signer = createJwsSigner('EdDSA', 'kid-1', generateKeyPairSync('ed25519').privateKey);
+
+function request(parameters: Record<string, string>, authorization?: string): TokenRequest {
+  return {
+    contentType: 'application/x-www-form-urlencoded',
+    body: Buffer.from(new URLSearchParams(parameters).toString()),
+    authorization,
+    query: '',
+  };
+}
+
+const valid = {
+  grant_type: 'client_credentials',
+  client_id: CLIENT_ID,
+  client_secret: 'current',
+  scope: 'api',
+};
+
+async function refusal(promise: Promise<unknown>): Promise<OAuthError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof OAuthError);
+    return error;
+  }
+  assert.fail('the request was granted');
+}
+
+describe('handleTokenRequest', () => {
+  it('mints an RFC 9068 token with the lifetime of the token class', async () => {
+    const response = await handleTokenRequest(
+      request({ ...valid, scope: `customer.${CUSTOMER_ID}` }),
+      contextWith(),
+    );
+    assert.equal(response.expires_in, 1800);
+    const claims = decodeJwt(response.access_token);
+    assert.equal(claims.iss, 'https://issuer.test');
+    assert.equal(claims.aud, 'https://api.test');
+    assert.equal(claims.iat, Math.floor(clock.now() / 1000));
+    assert.equal(claims.exp, Math.floor(clock.now() / 1000) + 1800);
+    assert.equal(claims.customer_id, CUSTOMER_ID);
+  });
+
+  it('checks the grant type before it touches any client data', async () => {
+    const context = contextWith();
+    const error = await refusal(
+      handleTokenRequest(request({ ...valid, grant_type: 'authorization_code' }), context),
+    );
+    assert.equal(error.error, 'unsupported_grant_type');
+    assert.deepEqual(context.lookups, []);
+  });
+
+  it('authenticates before it looks at the scope, so strangers learn nothing about customers', async () => {
+    const context = contextWith();
+    const error = await refusal(
+      handleTokenRequest(
+        request({ ...valid, client_secret: 'wrong', scope: `customer.${CUSTOMER_ID}` }),
+        context,
+      ),
+    );
+    assert.equal(error.error, 'invalid_client');
+    assert.deepEqual(context.lookups, [`client:${CLIENT_ID}`]);
+  });
+
+  it('accepts both secrets during a rotation, and the old one not after its deadline', async () => {
+    const context = contextWith({
+      secrets: [
+        { digest: digestSecret('current'), expiresAt: null },
+        { digest: digestSecret('previous'), expiresAt: clock.now() + 1000 },
+      ],
+    });
+    await handleTokenRequest(request(valid), context);
+    await handleTokenRequest(request({ ...valid, client_secret: 'previous' }), context);
+    clock.advance(1000);
+    const error = await refusal(
+      handleTokenRequest(request({ ...valid, client_secret: 'previous' }), context),
+    );
+    assert.equal(error.error, 'invalid_client');
+    await handleTokenRequest(request(valid), context);
+  });
+
+  it('refuses parameters in the query string', async () => {
+    const error = await refusal(
+      handleTokenRequest({ ...request(valid), query: 'client_secret=current' }, contextWith()),
+    );
+    assert.equal(error.error, 'invalid_request');
+  });
+});
