@@ -7,7 +7,7 @@ import {
 } from '../domain/token-lifetimes.js';
 
 export type Environment = 'sandbox' | 'production';
-export type DatabaseLocation = { kind: 'sqlite'; path: string };
+export type DatabaseLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -23,7 +23,7 @@ export interface Config {
   readonly issuer: string;
   /** TOKEN_AUDIENCE: the `aud` of every token. Default: the issuer. */
   readonly tokenAudience: string;
-  /** DATABASE_URL: `sqlite:<path>` (default `sqlite:data/lean-auth.db`). */
+  /** DATABASE_URL: `sqlite:<path>` (default `sqlite:data/lean-auth.db`) or `postgres://…`. */
   readonly database: DatabaseLocation;
   /** KEY_ENCRYPTION_KEY: 32 bytes (64 hex characters or base64) that encrypt signing keys at rest. */
   readonly keyEncryptionKey: Buffer | undefined;
@@ -182,8 +182,22 @@ function parseDatabaseUrl(raw: string, cwd: string, problems: string[]): Databas
     }
     return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(cwd, path) };
   }
-  problems.push(`DATABASE_URL must start with 'sqlite:', got '${raw.replace(/\/\/[^@/]*@/, '//***@')}'`);
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      new URL(raw);
+      return { kind: 'postgres', url: raw };
+    } catch {
+      problems.push('DATABASE_URL is not a valid postgres:// URL');
+      return undefined;
+    }
+  }
+  problems.push(`DATABASE_URL must start with 'sqlite:' or 'postgres://', got '${redactUrl(raw)}'`);
   return undefined;
+}
+
+/** A database URL without its password, fit for an error message. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
 function parseKeyEncryptionKey(raw: string | undefined, problems: string[]): Buffer | undefined {

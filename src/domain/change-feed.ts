@@ -1,10 +1,7 @@
+import type { StoreChange } from '../store/store.js';
+
 /** What changed, so that caches drop exactly what went stale. */
-export type Change =
-  | { readonly entity: 'application'; readonly id: string }
-  | { readonly entity: 'customer'; readonly id: string }
-  | { readonly entity: 'signing_key' }
-  /** Another process wrote to the store; anything may have changed. */
-  | { readonly entity: 'anything' };
+export type Change = StoreChange;
 
 /** Tells the caches of this process about changes made here or seen in the store. */
 export class ChangeFeed {

@@ -25,6 +25,11 @@ export interface Services {
   readonly keys: SigningKeys;
   readonly clientDirectory: ClientDirectory;
   readonly customerDirectory: CustomerDirectory;
+  /**
+   * Keeps the caches and the key ring in step with what other processes write (a long-running
+   * server wants this; a one-shot CLI command does not).
+   */
+  followExternalChanges(): void;
   close(): Promise<void>;
 }
 
@@ -48,11 +53,7 @@ export async function openServices(
       Math.max(config.apiTokenTtl, config.customerTokenTtl, (await store.longestTokenTtlOverride()) ?? 0),
   });
 
-  const stopWatching = store.watchExternalChanges(() => feed.publish({ entity: 'anything' }));
-  feed.subscribe((change) => {
-    if (change.entity !== 'anything') return;
-    keys.reload().catch((error: unknown) => logger.error({ err: error }, 'reloading signing keys failed'));
-  });
+  let stopWatching = () => {};
 
   return {
     config,
@@ -65,6 +66,17 @@ export async function openServices(
       defaultLifetimes: { api: config.apiTokenTtl, customer: config.customerTokenTtl },
     }),
     customerDirectory: new CustomerDirectory(store, feed),
+    followExternalChanges() {
+      stopWatching();
+      stopWatching = store.watchExternalChanges((change) => {
+        feed.publish(change);
+        if (change.entity === 'anything' || change.entity === 'signing_key') {
+          keys
+            .reload()
+            .catch((error: unknown) => logger.error({ err: error }, 'reloading signing keys failed'));
+        }
+      });
+    },
     async close() {
       stopWatching();
       await store.close();

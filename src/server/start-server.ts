@@ -21,6 +21,7 @@ export async function startServer(config: Config, logger: Logger, clock?: Clock)
   const services = await openServices(config, logger, clock);
   try {
     await services.keys.start();
+    services.followExternalChanges();
     const demo =
       config.env === 'sandbox'
         ? await createDemoIfEmpty(services.applications, services.customers)

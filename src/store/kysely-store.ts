@@ -12,13 +12,16 @@ import {
   type SigningKeyStatus,
   type Status,
   type Store,
+  type StoreChange,
   StoreConflictError,
 } from './store.js';
 
 /** What differs between the databases Kysely speaks to. */
 export interface DialectSpecifics {
   isUniqueViolation(error: unknown): boolean;
-  watchExternalChanges(listener: () => void): () => void;
+  /** Tells other processes about a change, inside the transaction that makes it. */
+  announce(db: Kysely<Database>, change: StoreChange): Promise<void>;
+  watchExternalChanges(listener: (change: StoreChange) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -48,12 +51,21 @@ export class KyselyStore implements Store {
     return this.dialect.close();
   }
 
-  watchExternalChanges(listener: () => void): () => void {
+  watchExternalChanges(listener: (change: StoreChange) => void): () => void {
     return this.dialect.watchExternalChanges(listener);
   }
 
+  /** Runs `work` in one transaction that also announces `change` to other processes. */
+  private write<T>(change: StoreChange, work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (tx) => {
+      const result = await work(tx);
+      await this.dialect.announce(tx, change);
+      return result;
+    });
+  }
+
   async insertApplication(application: ApplicationRow, secret: SecretRow): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.write({ entity: 'application', id: application.clientId }, async (tx) => {
       await tx.insertInto('applications').values(applicationToDb(application)).execute();
       await tx.insertInto('client_secrets').values(secretToDb(secret)).execute();
     });
@@ -87,19 +99,21 @@ export class KyselyStore implements Store {
     patch: ApplicationPatch,
     updatedAt: number,
   ): Promise<ApplicationRow | undefined> {
-    const row = await this.db
-      .updateTable('applications')
-      .set({
-        ...(patch.name !== undefined && { name: patch.name }),
-        ...(patch.status !== undefined && { status: patch.status }),
-        ...(patch.tokenClasses !== undefined && { token_classes: patch.tokenClasses.join(' ') }),
-        ...(patch.apiTokenTtl !== undefined && { api_token_ttl: patch.apiTokenTtl }),
-        ...(patch.customerTokenTtl !== undefined && { customer_token_ttl: patch.customerTokenTtl }),
-        updated_at: updatedAt,
-      })
-      .where('client_id', '=', clientId)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.write({ entity: 'application', id: clientId }, (tx) =>
+      tx
+        .updateTable('applications')
+        .set({
+          ...(patch.name !== undefined && { name: patch.name }),
+          ...(patch.status !== undefined && { status: patch.status }),
+          ...(patch.tokenClasses !== undefined && { token_classes: patch.tokenClasses.join(' ') }),
+          ...(patch.apiTokenTtl !== undefined && { api_token_ttl: patch.apiTokenTtl }),
+          ...(patch.customerTokenTtl !== undefined && { customer_token_ttl: patch.customerTokenTtl }),
+          updated_at: updatedAt,
+        })
+        .where('client_id', '=', clientId)
+        .returningAll()
+        .executeTakeFirst(),
+    );
     return row && applicationFromDb(row);
   }
 
@@ -125,16 +139,18 @@ export class KyselyStore implements Store {
 
   async insertCustomer(customer: CustomerRow): Promise<void> {
     try {
-      await this.db
-        .insertInto('customers')
-        .values({
-          customer_id: customer.customerId,
-          client_id: customer.clientId,
-          app_user_id: customer.appUserId,
-          status: customer.status,
-          created_at: customer.createdAt,
-        })
-        .execute();
+      await this.write({ entity: 'customer', id: customer.customerId }, (tx) =>
+        tx
+          .insertInto('customers')
+          .values({
+            customer_id: customer.customerId,
+            client_id: customer.clientId,
+            app_user_id: customer.appUserId,
+            status: customer.status,
+            created_at: customer.createdAt,
+          })
+          .execute(),
+      );
     } catch (error) {
       if (this.dialect.isUniqueViolation(error)) {
         throw new StoreConflictError(`app_user_id '${customer.appUserId}' already has a customer`, {
@@ -166,12 +182,14 @@ export class KyselyStore implements Store {
   }
 
   async setCustomerStatus(customerId: string, status: Status): Promise<CustomerRow | undefined> {
-    const row = await this.db
-      .updateTable('customers')
-      .set({ status })
-      .where('customer_id', '=', customerId)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.write({ entity: 'customer', id: customerId }, (tx) =>
+      tx
+        .updateTable('customers')
+        .set({ status })
+        .where('customer_id', '=', customerId)
+        .returningAll()
+        .executeTakeFirst(),
+    );
     return row && customerFromDb(row);
   }
 
@@ -185,7 +203,7 @@ export class KyselyStore implements Store {
     change: { now: number; retiredUntil: number; expectedActiveKid: string | null },
   ): Promise<void> {
     try {
-      await this.db.transaction().execute(async (tx) => {
+      await this.write({ entity: 'signing_key' }, async (tx) => {
         const active = await tx
           .selectFrom('signing_keys')
           .select('kid')

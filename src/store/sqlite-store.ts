@@ -27,6 +27,9 @@ export function openSqliteStore(path: string): Store {
       'code' in error &&
       (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
 
+    // One process per file at a time writes; other processes learn of it through data_version.
+    announce: async () => {},
+
     // PRAGMA data_version changes exactly when another connection commits to the file; it costs no I/O.
     watchExternalChanges(listener) {
       let seen = sqlite.pragma('data_version', { simple: true });
@@ -35,7 +38,7 @@ export function openSqliteStore(path: string): Store {
         const now = sqlite.pragma('data_version', { simple: true });
         if (now !== seen) {
           seen = now;
-          listener();
+          listener({ entity: 'anything' });
         }
       }, CHANGE_POLL_MS);
       timer.unref();

@@ -2,6 +2,14 @@ import type { TokenClass } from '../domain/token-class.js';
 
 export type Status = 'active' | 'disabled';
 
+/** What a write changed, as told to the caches of every process. */
+export type StoreChange =
+  | { readonly entity: 'application'; readonly id: string }
+  | { readonly entity: 'customer'; readonly id: string }
+  | { readonly entity: 'signing_key' }
+  /** Anything may have changed (another process wrote, or change notices may have been missed). */
+  | { readonly entity: 'anything' };
+
 export interface ApplicationRow {
   readonly clientId: string;
   readonly name: string;
@@ -77,10 +85,10 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
   /**
-   * Calls the listener when another process may have changed the data, so caches can be dropped.
-   * Returns a function that stops watching.
+   * Calls the listener when another process (or connection) changed the data, so caches can drop
+   * what went stale. Returns a function that stops watching.
    */
-  watchExternalChanges(listener: () => void): () => void;
+  watchExternalChanges(listener: (change: StoreChange) => void): () => void;
 
   insertApplication(application: ApplicationRow, secret: SecretRow): Promise<void>;
   findApplication(clientId: string): Promise<ApplicationRow | undefined>;

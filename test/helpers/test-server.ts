@@ -46,6 +46,7 @@ export async function startTestServer(
   const logger = options.logger ?? pino({ level: 'silent' });
   const services = await openServices(config, logger, options.clock);
   await services.keys.start();
+  services.followExternalChanges();
   const app = await buildHttpApp(services, logger);
   return {
     services,

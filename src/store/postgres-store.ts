@@ -1,0 +1,160 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { KyselyStore } from './kysely-store.js';
+import type { Database } from './schema.js';
+import type { Store, StoreChange } from './store.js';
+
+/** No query may hang a request: connecting and each statement give up after this. */
+const QUERY_TIMEOUT_MS = 5_000;
+const RECONNECT_DELAY_MS = 500;
+const CHANNEL_PREFIX = 'lean_auth_changes';
+
+/** bigint columns hold millisecond times, which fit a JavaScript number exactly. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * Connection settings from a postgres:// URL. A `schema` query parameter (ours, not libpq's) puts
+ * every table in that schema, so that several deployments or test runs can share one database.
+ */
+export function postgresConnection(url: string): { config: pg.ClientConfig; schema: string | undefined } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`DATABASE_URL schema must be a lower-case SQL identifier, got '${schema}'`);
+  }
+  return {
+    schema,
+    config: {
+      connectionString: parsed.toString(),
+      connectionTimeoutMillis: QUERY_TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS,
+      types,
+      ...(schema && { options: `-c search_path=${schema}` }),
+    },
+  };
+}
+
+/** Opens the PostgreSQL store: a pool for queries, and one connection that LISTENs for changes. */
+export async function openPostgresStore(url: string): Promise<Store> {
+  const { config, schema } = postgresConnection(url);
+  if (schema) {
+    const admin = new pg.Client(config);
+    await admin.connect();
+    try {
+      await admin.query(`create schema if not exists ${schema}`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({ ...config, max: 10 });
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const channel = schema ? `${CHANNEL_PREFIX}_${schema}` : CHANNEL_PREFIX;
+  const listeners = new Set<(change: StoreChange) => void>();
+  const listener = new ChangeListener(config, channel, (change) => {
+    for (const l of listeners) l(change);
+  });
+
+  return new KyselyStore(db, {
+    isUniqueViolation: (error) =>
+      typeof error === 'object' && error !== null && 'code' in error && error.code === '23505',
+
+    // NOTIFY inside the transaction is delivered at commit, and never if it rolls back.
+    announce: async (tx, change) => {
+      await sql`select pg_notify(${channel}, ${JSON.stringify(change)})`.execute(tx);
+    },
+
+    watchExternalChanges(l) {
+      listeners.add(l);
+      listener.start();
+      return () => {
+        listeners.delete(l);
+        if (listeners.size === 0) listener.stop();
+      };
+    },
+
+    async close() {
+      listener.stop();
+      await db.destroy();
+    },
+  });
+}
+
+/**
+ * One dedicated connection that LISTENs. When it is lost it reconnects, and then reports
+ * `anything`: notices sent while it was away are gone, so every cache must start over.
+ */
+class ChangeListener {
+  private client: pg.Client | undefined;
+  private running = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly channel: string,
+    private readonly onChange: (change: StoreChange) => void,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.connect(false);
+  }
+
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.retry);
+    const client = this.client;
+    this.client = undefined;
+    client?.end().catch(() => {});
+  }
+
+  private async connect(reconnecting: boolean): Promise<void> {
+    const client = new pg.Client(this.config);
+    client.on('notification', (message) => {
+      if (message.channel === this.channel) this.onChange(parseChange(message.payload));
+    });
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.channel}`);
+    } catch {
+      this.lost(client);
+      return;
+    }
+    if (!this.running) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.client = client;
+    if (reconnecting) this.onChange({ entity: 'anything' });
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.client !== undefined && this.client !== client) return;
+    this.client = undefined;
+    client.end().catch(() => {});
+    if (!this.running || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (this.running) void this.connect(true);
+    }, RECONNECT_DELAY_MS);
+    this.retry.unref();
+  }
+}
+
+function parseChange(payload: string | undefined): StoreChange {
+  try {
+    const change = JSON.parse(payload ?? '') as StoreChange;
+    if (['application', 'customer', 'signing_key', 'anything'].includes(change.entity)) return change;
+  } catch {}
+  return { entity: 'anything' };
+}

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { openPostgresStore, postgresConnection } from '../../src/store/postgres-store.js';
+import type { StoreChange } from '../../src/store/store.js';
+import { freshPostgresSchema, skipWithoutPostgres, TEST_POSTGRES_URL } from '../helpers/postgres.js';
+import { storeContract } from './store-contract.js';
+
+const skip = await skipWithoutPostgres();
+
+if (!skip) {
+  storeContract('PostgreSQL', async () => {
+    const schema = freshPostgresSchema();
+    const store = await openPostgresStore(schema.url);
+    await store.migrate();
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        await schema.drop();
+      },
+    };
+  });
+}
+
+async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail('timed out waiting');
+    await sleep(20);
+  }
+}
+
+describe('PostgreSQL store specifics', { skip }, () => {
+  it('tells other connections what changed, through LISTEN/NOTIFY', async () => {
+    const schema = freshPostgresSchema();
+    const writer = await openPostgresStore(schema.url);
+    const reader = await openPostgresStore(schema.url);
+    try {
+      await writer.migrate();
+      const seen: StoreChange[] = [];
+      const stop = reader.watchExternalChanges((change) => seen.push(change));
+      await sleep(200); // let LISTEN start
+      const clientId = randomUUID();
+      await writer.insertApplication(
+        {
+          clientId,
+          name: 'a',
+          status: 'active',
+          tokenClasses: ['api'],
+          apiTokenTtl: null,
+          customerTokenTtl: null,
+          createdAt: 1,
+          updatedAt: 1,
+        },
+        { id: randomUUID(), clientId, digest: '00'.repeat(32), createdAt: 1, expiresAt: null },
+      );
+      await waitFor(() => seen.length > 0);
+      assert.deepEqual(seen, [{ entity: 'application', id: clientId }]);
+      stop();
+    } finally {
+      await writer.close();
+      await reader.close();
+      await schema.drop();
+    }
+  });
+
+  it('reconnects a lost LISTEN connection and then reports that anything may have changed', async () => {
+    const schema = freshPostgresSchema();
+    const store = await openPostgresStore(schema.url);
+    try {
+      await store.migrate();
+      const seen: StoreChange[] = [];
+      const stop = store.watchExternalChanges((change) => seen.push(change));
+      await sleep(300);
+      const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+      await admin.connect();
+      // Kill the listening backend, as a network cut or a server restart would.
+      await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity where query like 'LISTEN lean_auth_changes_${schema.schema}%'`,
+      );
+      await admin.end();
+      await waitFor(() => seen.some((c) => c.entity === 'anything'), 5000);
+      stop();
+    } finally {
+      await store.close();
+      await schema.drop();
+    }
+  });
+
+  it('keeps the schema parameter out of the connection string and refuses unsafe names', () => {
+    const { config, schema } = postgresConnection('postgres://u@h:5432/db?schema=abc&sslmode=disable');
+    assert.equal(schema, 'abc');
+    assert.equal(config.connectionString, 'postgres://u@h:5432/db?sslmode=disable');
+    assert.throws(() => postgresConnection('postgres://u@h/db?schema=a;drop'), /lower-case SQL identifier/);
+  });
+});
