@@ -54,11 +54,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!command) {
       throw new UsageError(`unknown command '${argv.slice(0, 2).join(' ')}'; run 'lean-auth --help'`);
     }
+    // A command's own option wins over a configuration flag of the same name (apps --api-token-ttl
+    // sets the application's lifetime, not the server default).
+    const configFlags = Object.entries(CONFIG_FLAGS).filter(([flag]) => !(flag in (command.options ?? {})));
     const options: NonNullable<ParseArgsConfig['options']> = {
+      ...Object.fromEntries(configFlags.map(([flag]) => [flag, { type: 'string' as const }])),
       ...command.options,
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
-      ...Object.fromEntries(Object.keys(CONFIG_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
     };
     const { values, positionals } = parseUsage(rest, options);
     if (values.help) {
@@ -69,9 +72,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       throw new UsageError(`usage: lean-auth ${command.usage}`);
     }
     const overrides = Object.fromEntries(
-      Object.entries(CONFIG_FLAGS).flatMap(([flag, name]) =>
-        typeof values[flag] === 'string' ? [[name, values[flag]]] : [],
-      ),
+      configFlags.flatMap(([flag, name]) => (typeof values[flag] === 'string' ? [[name, values[flag]]] : [])),
     );
     const config = loadConfig({ ...process.env, ...overrides });
     const output = await command.run({

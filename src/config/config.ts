@@ -115,7 +115,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${read('LOG_LEVEL')}'`);
 
   if (environment === 'production') {
-    if (issuer.startsWith('http://')) {
+    if (isHttpUrl(issuer) && new URL(issuer).protocol === 'http:') {
       problems.push(`ISSUER must use https in production, got '${issuer}'`);
     }
     if (!read('KEY_ENCRYPTION_KEY')) {

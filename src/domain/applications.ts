@@ -65,7 +65,7 @@ export class Applications {
     return application;
   }
 
-  list(page: { limit?: number; after?: string } = {}): Promise<ApplicationRow[]> {
+  async list(page: { limit?: number; after?: string } = {}): Promise<ApplicationRow[]> {
     return this.store.listApplications(validPage(page));
   }
 

@@ -21,7 +21,9 @@ export async function authenticateClient(
     .filter((s) => s.expiresAt === null || s.expiresAt > now)
     .map((s) => s.digest);
   const matched = secretMatches(credentials.clientSecret, digests);
-  if (client === null || !matched) throw invalidClient(AUTHENTICATION_FAILED);
-  if (!client.active) throw invalidClient('the application is disabled');
+  if (client === null || !matched)
+    throw invalidClient(AUTHENTICATION_FAILED, credentials.method === 'client_secret_basic');
+  if (!client.active)
+    throw invalidClient('the application is disabled', credentials.method === 'client_secret_basic');
   return client;
 }

@@ -37,10 +37,11 @@ export function readClientCredentials(
   if (bodyId === undefined && bodySecret === undefined) {
     throw invalidClient(
       'client authentication is required: send client_id and client_secret in the body, or use HTTP Basic',
+      false,
     );
   }
-  if (bodyId === undefined) throw invalidClient('client_id is missing');
-  if (bodySecret === undefined) throw invalidClient('client_secret is missing');
+  if (bodyId === undefined) throw invalidClient('client_id is missing', false);
+  if (bodySecret === undefined) throw invalidClient('client_secret is missing', false);
   return { clientId: bodyId, clientSecret: bodySecret, method: 'client_secret_post' };
 }
 
@@ -48,25 +49,28 @@ function parseBasicAuthorization(header: string): ClientCredentials {
   const match = /^([A-Za-z]+) +(.*)$/.exec(header.trim());
   const scheme = match?.[1] ?? header.trim().split(' ')[0] ?? '';
   if (scheme.toLowerCase() !== 'basic') {
-    throw invalidClient(`the Authorization header must use the Basic scheme, got '${scheme.slice(0, 20)}'`);
+    throw invalidClient(
+      `the Authorization header must use the Basic scheme, got '${scheme.slice(0, 20)}'`,
+      true,
+    );
   }
   const encoded = match?.[2]?.trim() ?? '';
   if (encoded === '' || encoded.length % 4 !== 0 || !BASE64.test(encoded)) {
-    throw invalidClient('malformed Basic credentials: not valid base64');
+    throw invalidClient('malformed Basic credentials: not valid base64', true);
   }
   let decoded: string;
   try {
     decoded = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(encoded, 'base64'));
   } catch {
-    throw invalidClient('malformed Basic credentials: not valid UTF-8');
+    throw invalidClient('malformed Basic credentials: not valid UTF-8', true);
   }
   const colon = decoded.indexOf(':');
   if (colon === -1)
-    throw invalidClient("malformed Basic credentials: no ':' between client_id and client_secret");
+    throw invalidClient("malformed Basic credentials: no ':' between client_id and client_secret", true);
   const clientId = formDecode(decoded.slice(0, colon));
   const clientSecret = formDecode(decoded.slice(colon + 1));
-  if (clientId === '') throw invalidClient('malformed Basic credentials: client_id is empty');
-  if (clientSecret === '') throw invalidClient('malformed Basic credentials: client_secret is empty');
+  if (clientId === '') throw invalidClient('malformed Basic credentials: client_id is empty', true);
+  if (clientSecret === '') throw invalidClient('malformed Basic credentials: client_secret is empty', true);
   return { clientId, clientSecret, method: 'client_secret_basic' };
 }
 
@@ -75,6 +79,6 @@ function formDecode(value: string): string {
   try {
     return decodeURIComponent(value.replaceAll('+', ' '));
   } catch {
-    throw invalidClient('malformed Basic credentials: invalid form-urlencoding');
+    throw invalidClient('malformed Basic credentials: invalid form-urlencoding', true);
   }
 }

@@ -30,11 +30,17 @@ export class OAuthError extends Error {
 export const invalidRequest = (description: string, status = 400): OAuthError =>
   new OAuthError('invalid_request', description, status);
 
-/** RFC 6749 §5.2: 401 with a WWW-Authenticate challenge for the scheme the client may use. */
-export const invalidClient = (description: string): OAuthError =>
-  new OAuthError('invalid_client', description, 401, {
-    'WWW-Authenticate': 'Basic realm="lean-auth", charset="UTF-8"',
-  });
+/**
+ * RFC 6749 §5.2: 401, and a Basic challenge when the client tried HTTP Basic (`basicTried`), as
+ * the RFC requires in that case.
+ */
+export const invalidClient = (description: string, basicTried: boolean): OAuthError =>
+  new OAuthError(
+    'invalid_client',
+    description,
+    401,
+    basicTried ? { 'WWW-Authenticate': 'Basic realm="lean-auth", charset="UTF-8"' } : {},
+  );
 
 export const unsupportedGrantType = (description: string): OAuthError =>
   new OAuthError('unsupported_grant_type', description, 400);

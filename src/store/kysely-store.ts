@@ -22,6 +22,8 @@ export interface DialectSpecifics {
   /** Tells other processes about a change, inside the transaction that makes it. */
   announce(db: Kysely<Database>, change: StoreChange): Promise<void>;
   watchExternalChanges(listener: (change: StoreChange) => void): () => void;
+  /** Runs the migrations so that two processes starting at once cannot both apply one. */
+  withMigrationLock(migrate: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,15 +34,15 @@ export class KyselyStore implements Store {
     private readonly dialect: DialectSpecifics,
   ) {}
 
-  async migrate(): Promise<void> {
-    const { error, results } = await new Migrator({
-      db: this.db,
-      provider: migrationProvider,
-    }).migrateToLatest();
-    if (error) {
-      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-      throw new Error(`database migration ${failed} failed: ${String(error)}`, { cause: error });
-    }
+  migrate(): Promise<void> {
+    return this.dialect.withMigrationLock(async () => {
+      const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) {
+        const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+        throw new Error(`database migration ${failed} failed: ${String(error)}`, { cause: error });
+      }
+    });
   }
 
   async ping(): Promise<void> {

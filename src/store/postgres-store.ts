@@ -80,6 +80,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
       };
     },
 
+    // Kysely's PostgreSQL migrator already holds an advisory lock and a transaction.
+    withMigrationLock: (migrate) => migrate(),
+
     async close() {
       listener.stop();
       await db.destroy();

@@ -1,10 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
+
+const BUSY_TIMEOUT_MS = 5000;
 
 /** How often the server looks for writes made by another process (the CLI). */
 const CHANGE_POLL_MS = 250;
@@ -12,14 +22,13 @@ const CHANGE_POLL_MS = 250;
 /** Opens (creating if needed) the SQLite file at `path`: the zero-configuration default. */
 export function openSqliteStore(path: string): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new SqliteDatabase(path);
-  sqlite.pragma('journal_mode = WAL');
+  // The CLI and the server share the file; a writer waits for the other instead of failing.
+  const sqlite = new SqliteDatabase(path, { timeout: BUSY_TIMEOUT_MS });
+  useWriteAheadLog(sqlite);
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  // The CLI and the server share the file; a writer waits for the other instead of failing.
-  sqlite.pragma('busy_timeout = 5000');
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   return new KyselyStore(db, {
     isUniqueViolation: (error) =>
       typeof error === 'object' &&
@@ -45,6 +54,55 @@ export function openSqliteStore(path: string): Store {
       return () => clearInterval(timer);
     },
 
+    // Kysely's SQLite migrator takes no lock and no transaction; one IMMEDIATE transaction gives both:
+    // a second process waits (busy_timeout), then finds the migrations applied.
+    async withMigrationLock(migrate) {
+      sqlite.exec('BEGIN IMMEDIATE');
+      try {
+        await migrate();
+        sqlite.exec('COMMIT');
+      } catch (error) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw error;
+      }
+    },
+
     close: () => db.destroy(),
   });
+}
+
+/**
+ * Transactions that take the write lock when they begin. A deferred transaction that reads and
+ * then writes fails with SQLITE_BUSY when another process wrote in between; an immediate one
+ * waits its turn (busy_timeout) instead.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new (class extends SqliteDriver {
+      override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      }
+    })(this.settings);
+  }
+}
+
+/**
+ * Switching a fresh file to WAL needs a moment alone with it, and SQLite answers SQLITE_BUSY at once
+ * (without waiting busy_timeout) when another process opens the same new file at that moment.
+ */
+function useWriteAheadLog(sqlite: SqliteDatabase.Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      sqlite.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 20);
+    }
+  }
 }

@@ -13,11 +13,11 @@ const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.m
 
 describe('README.md stays true to the code', () => {
   it('documents every error code the token endpoint answers with', () => {
-    for (const code of OAUTH_ERROR_CODES) assert.match(readme, new RegExp(`\\| \`${code}\` \\|`), code);
+    for (const code of OAUTH_ERROR_CODES) assert.match(readme, new RegExp(`\\| \`${code}\` +\\|`), code);
   });
 
   it('documents every configuration variable', () => {
-    for (const name of CONFIG_VARIABLES) assert.match(readme, new RegExp(`\\| \`${name}\` \\|`), name);
+    for (const name of CONFIG_VARIABLES) assert.match(readme, new RegExp(`\\| \`${name}\` +\\|`), name);
   });
 
   it('documents every CLI command with its exact usage', () => {

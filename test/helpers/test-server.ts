@@ -30,7 +30,11 @@ export interface TestServer {
   readonly app: FastifyInstance;
   readonly config: Config;
   /** A new application with both token classes; returns its credentials. */
-  createClient(settings?: { tokenClasses?: string[]; customerTokenTtl?: number; apiTokenTtl?: number }): Promise<{
+  createClient(settings?: {
+    tokenClasses?: string[];
+    customerTokenTtl?: number;
+    apiTokenTtl?: number;
+  }): Promise<{
     clientId: string;
     clientSecret: string;
   }>;
@@ -53,7 +57,10 @@ export async function startTestServer(
     app,
     config,
     async createClient(settings = {}) {
-      const { application, clientSecret } = await services.applications.create({ name: 'test app', ...settings });
+      const { application, clientSecret } = await services.applications.create({
+        name: 'test app',
+        ...settings,
+      });
       return { clientId: application.clientId, clientSecret };
     },
     async close() {

@@ -229,13 +229,24 @@ describe('POST /oauth2/token: bad input', () => {
     const malformedId = await tokenRequest({ client_id: 'not-a-uuid' });
     for (const response of [unknown, wrong, malformedId]) {
       await expectError(response, 401, 'invalid_client', new RegExp(AUTHENTICATION_FAILED));
-      assert.match(String(response.headers['www-authenticate']), /^Basic realm="lean-auth"/);
+      // The credentials came in the body: no Basic challenge (RFC 6749 §5.2 asks for one after Basic).
+      assert.equal(response.headers['www-authenticate'], undefined);
     }
     assert.equal(unknown.body, wrong.body);
     assert.deepEqual(
       { ...unknown.headers, date: undefined, 'content-length': undefined },
       { ...wrong.headers, date: undefined, 'content-length': undefined },
     );
+  });
+
+  it('answers a failed Basic authentication with a Basic challenge', async () => {
+    const basic = Buffer.from(`${client.clientId}:wrong`).toString('base64');
+    const response = await post(form({ grant_type: 'client_credentials', scope: 'api' }), {
+      ...FORM_HEADERS,
+      authorization: `Basic ${basic}`,
+    });
+    await expectError(response, 401, 'invalid_client', new RegExp(AUTHENTICATION_FAILED));
+    assert.equal(response.headers['www-authenticate'], 'Basic realm="lean-auth", charset="UTF-8"');
   });
 
   it('refuses a disabled application, and serves it again once enabled', async () => {

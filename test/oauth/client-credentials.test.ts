@@ -51,11 +51,11 @@ describe('readClientCredentials', () => {
     assert.match(error.description, /both in the Authorization header and in the body/);
   });
 
-  it('answers invalid_client with a Basic challenge when no credentials are sent', () => {
+  it('answers invalid_client, without a Basic challenge, when the body lacks credentials', () => {
     const error = refusal({});
     assert.equal(error.error, 'invalid_client');
     assert.equal(error.status, 401);
-    assert.match(error.headers['WWW-Authenticate'] ?? '', /^Basic realm=/);
+    assert.equal(error.headers['WWW-Authenticate'], undefined);
     assert.match(error.description, /client authentication is required/);
     assert.match(refusal({ client_id: 'a' }).description, /client_secret is missing/);
     assert.match(refusal({ client_secret: 'b' }).description, /client_id is missing/);
@@ -76,6 +76,7 @@ describe('readClientCredentials', () => {
       const error = refusal({}, header);
       assert.equal(error.error, 'invalid_client', header);
       assert.equal(error.status, 401, header);
+      assert.match(error.headers['WWW-Authenticate'] ?? '', /^Basic realm="lean-auth"/, header);
       assert.match(error.description, description, header);
     }
   });
