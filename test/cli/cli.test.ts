@@ -1,0 +1,444 @@
+import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type CliResult, randomKeyHex, runCli } from '../helpers/child-process.js';
+import { tempDir } from '../helpers/test-server.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SECRET = /^[A-Za-z0-9_-]{43}$/;
+
+interface AppJson {
+  client_id: string;
+  client_secret?: string;
+  name: string;
+  status: string;
+  token_classes: string[];
+  api_token_ttl: number | null;
+  customer_token_ttl: number | null;
+}
+
+interface CustomerJson {
+  customer_id: string;
+  client_id: string;
+  app_user_id: string;
+  status: string;
+}
+
+interface KeyJson {
+  kid: string;
+  alg: string;
+  status: string;
+  created_at: string;
+  retired_at: string | null;
+  expires_at: string | null;
+}
+
+/** A command that must succeed: exit 0, nothing on stderr, and its stdout as JSON when --json was given. */
+function ok(result: CliResult): CliResult {
+  assert.equal(result.code, 0, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  assert.equal(result.stderr, '', 'a successful command with a key encryption key warns about nothing');
+  return result;
+}
+
+function json<T>(result: CliResult): T {
+  return JSON.parse(ok(result).stdout) as T;
+}
+
+/** A command that must fail with `code`, saying nothing on stdout. */
+function fails(result: CliResult, code: number): string {
+  assert.equal(result.code, code, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  assert.equal(result.stdout, '', 'a failing command prints nothing on stdout');
+  return result.stderr;
+}
+
+// The groups are independent and run side by side (each spawn is mostly waiting); tests within a group
+// build on each other and run in order.
+describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
+  const temp = tempDir();
+  const env = {
+    DATABASE_URL: `sqlite:${join(temp.dir, 'x.db')}`,
+    KEY_ENCRYPTION_KEY: randomKeyHex(),
+  };
+  const cli = (...args: string[]) => runCli(args, env);
+
+  before(async () => {
+    // Create the store first: the groups below run side by side, and two processes migrating one
+    // fresh SQLite file at once collide (see test/store/concurrent-open.test.ts).
+    assert.deepEqual(json<AppJson[]>(await cli('apps', 'list', '--json')), []);
+  });
+
+  after(() => temp.remove());
+
+  describe('apps', { concurrency: false }, () => {
+    let app: AppJson;
+
+    before(async () => {
+      app = json<AppJson>(await cli('apps', 'create', '--name', 'demo', '--json'));
+    });
+
+    it('create --json gives the client_id, the client_secret and the settings', () => {
+      assert.match(app.client_id, UUID);
+      assert.match(app.client_secret ?? '', SECRET);
+      assert.equal(app.name, 'demo');
+      assert.equal(app.status, 'active');
+      assert.deepEqual(app.token_classes, ['api', 'customer']);
+      assert.equal(app.api_token_ttl, null);
+      assert.equal(app.customer_token_ttl, null);
+    });
+
+    it('list --json shows the application, without any secret', async () => {
+      const result = await cli('apps', 'list', '--json');
+      const apps = json<AppJson[]>(result);
+      const listed = apps.find((a) => a.client_id === app.client_id);
+      assert.ok(listed, `${app.client_id} is listed`);
+      assert.equal(listed.name, 'demo');
+      assert.equal(listed.status, 'active');
+      assert.ok(!result.stdout.includes(app.client_secret ?? '<none>'), 'the secret is shown only once');
+      assert.ok(!/secret|digest/.test(result.stdout), 'no secret or digest field in a listing');
+    });
+
+    it('show --json shows one application as list does', async () => {
+      const shown = json<AppJson>(await cli('apps', 'show', app.client_id, '--json'));
+      const listed = json<AppJson[]>(await cli('apps', 'list', '--json')).find(
+        (a) => a.client_id === app.client_id,
+      );
+      assert.deepEqual(shown, listed);
+      assert.equal(shown.client_secret, undefined);
+    });
+
+    it('update --customer-token-ttl 900 sets the lifetime', async () => {
+      const updated = json<AppJson>(
+        await cli('apps', 'update', app.client_id, '--customer-token-ttl', '900', '--json'),
+      );
+      assert.equal(updated.customer_token_ttl, 900);
+      assert.equal(updated.api_token_ttl, null);
+      assert.equal(json<AppJson>(await cli('apps', 'show', app.client_id, '--json')).customer_token_ttl, 900);
+    });
+
+    it('update --customer-token-ttl 300 is refused, naming the LinkSDK and its 600 s rule', async () => {
+      const result = await cli('apps', 'update', app.client_id, '--customer-token-ttl', '300');
+      assert.notEqual(result.code, 0);
+      assert.equal(result.stdout, '');
+      assert.match(result.stderr, /LinkSDK/);
+      assert.match(result.stderr, /600/);
+      const shown = json<AppJson>(await cli('apps', 'show', app.client_id, '--json'));
+      assert.equal(shown.customer_token_ttl, 900, 'a refused update changes nothing');
+    });
+
+    it('update --customer-token-ttl 300 is an application error (exit 1), not a configuration error', async () => {
+      const stderr = fails(await cli('apps', 'update', app.client_id, '--customer-token-ttl', '300'), 1);
+      assert.match(stderr, /customer token lifetime .*300.*LinkSDK.*600/);
+      assert.doesNotMatch(stderr, /invalid configuration|CUSTOMER_TOKEN_TTL/);
+    });
+
+    it("update --customer-token-ttl default and --api-token-ttl default return to the server's defaults", async () => {
+      const other = json<AppJson>(
+        await cli(
+          'apps',
+          'create',
+          '--name',
+          'ttl',
+          '--api-token-ttl',
+          '120',
+          '--customer-token-ttl',
+          '900',
+          '--json',
+        ),
+      );
+      assert.equal(other.api_token_ttl, 120);
+      assert.equal(other.customer_token_ttl, 900);
+      const reset = json<AppJson>(
+        await cli(
+          'apps',
+          'update',
+          other.client_id,
+          '--api-token-ttl',
+          'default',
+          '--customer-token-ttl',
+          'default',
+          '--json',
+        ),
+      );
+      assert.equal(reset.api_token_ttl, null);
+      assert.equal(reset.customer_token_ttl, null);
+    });
+
+    it('disable and enable switch the status, in JSON and in text', async () => {
+      assert.equal(json<AppJson>(await cli('apps', 'disable', app.client_id, '--json')).status, 'disabled');
+      assert.equal(json<AppJson>(await cli('apps', 'show', app.client_id, '--json')).status, 'disabled');
+      const text = ok(await cli('apps', 'enable', app.client_id)).stdout;
+      assert.match(text, new RegExp(`Enabled application ${app.client_id}`));
+      assert.equal(json<AppJson>(await cli('apps', 'show', app.client_id, '--json')).status, 'active');
+    });
+
+    it('create without --json is human readable: the secret and a shown-only-once note', async () => {
+      const { stdout } = ok(await cli('apps', 'create', '--name', 'text app'));
+      assert.throws(() => JSON.parse(stdout), 'text output is not JSON');
+      const secret = /client_secret\s+(\S+)/.exec(stdout)?.[1] ?? '';
+      assert.match(secret, SECRET);
+      assert.match(stdout, /client_id\s+[0-9a-f-]{36}/);
+      assert.match(stdout, /name\s+text app/);
+      assert.match(stdout, /shown only this once/);
+    });
+
+    it('list and show without --json are aligned tables and fields', async () => {
+      const list = ok(await cli('apps', 'list')).stdout;
+      const [header, ...rows] = list.trimEnd().split('\n');
+      assert.match(header ?? '', /^CLIENT_ID\s+STATUS\s+TOKEN CLASSES\s+NAME$/);
+      assert.ok(
+        rows.some((row) => row.startsWith(app.client_id) && row.includes('demo')),
+        list,
+      );
+      const show = ok(await cli('apps', 'show', app.client_id)).stdout;
+      assert.match(show, /customer token ttl\s+900 s/);
+      assert.match(show, /api token ttl\s+server default/);
+    });
+  });
+
+  describe('customers', { concurrency: false }, () => {
+    let clientId: string;
+    let customer: CustomerJson;
+
+    before(async () => {
+      clientId = json<AppJson>(await cli('apps', 'create', '--name', 'with customers', '--json')).client_id;
+      customer = json<CustomerJson>(
+        await cli('customers', 'create', '--app', clientId, '--app-user-id', 'u1', '--json'),
+      );
+    });
+
+    it('create --json gives the customer_id', () => {
+      assert.match(customer.customer_id, UUID);
+      assert.equal(customer.client_id, clientId);
+      assert.equal(customer.app_user_id, 'u1');
+      assert.equal(customer.status, 'active');
+    });
+
+    it('a second customer with the same app-user-id is a conflict, exit 1', async () => {
+      const stderr = fails(await cli('customers', 'create', '--app', clientId, '--app-user-id', 'u1'), 1);
+      assert.match(stderr, /already has a customer with app_user_id 'u1'/);
+      const asJson = JSON.parse(
+        fails(await cli('customers', 'create', '--app', clientId, '--app-user-id', 'u1', '--json'), 1),
+      );
+      assert.equal(asJson.error, 'conflict');
+      assert.match(asJson.message, /u1/);
+    });
+
+    it('the same app-user-id in another application is a different customer', async () => {
+      const other = json<AppJson>(await cli('apps', 'create', '--name', 'other', '--json')).client_id;
+      const theirs = json<CustomerJson>(
+        await cli('customers', 'create', '--app', other, '--app-user-id', 'u1', '--json'),
+      );
+      assert.notEqual(theirs.customer_id, customer.customer_id);
+    });
+
+    it('list --app --json shows the customers of that application only', async () => {
+      const customers = json<CustomerJson[]>(await cli('customers', 'list', '--app', clientId, '--json'));
+      assert.deepEqual(
+        customers.map((c) => [c.customer_id, c.app_user_id, c.status]),
+        [[customer.customer_id, 'u1', 'active']],
+      );
+    });
+
+    it('disable switches the customer off', async () => {
+      const text = ok(await cli('customers', 'disable', customer.customer_id)).stdout;
+      assert.match(text, new RegExp(`Disabled customer ${customer.customer_id}`));
+      const [listed] = json<CustomerJson[]>(await cli('customers', 'list', '--app', clientId, '--json'));
+      assert.equal(listed?.status, 'disabled');
+    });
+
+    it('create for an unknown application is exit 1, naming it', async () => {
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      const stderr = fails(await cli('customers', 'create', '--app', unknown, '--app-user-id', 'u2'), 1);
+      assert.match(stderr, /no application has client_id '00000000-0000-4000-8000-000000000000'/);
+    });
+  });
+
+  describe('keys', { concurrency: false }, () => {
+    it('rotate makes a key active; a second rotate retires it until its tokens have expired', async () => {
+      const [first, ...none] = json<KeyJson[]>(await cli('keys', 'rotate', '--json'));
+      assert.equal(none.length, 0);
+      assert.equal(first?.status, 'active');
+      assert.equal(first?.alg, 'RS256');
+      assert.equal(first?.expires_at, null);
+
+      assert.deepEqual(json<KeyJson[]>(await cli('keys', 'list', '--json')), [first]);
+
+      const keys = json<KeyJson[]>(await cli('keys', 'rotate', '--json'));
+      assert.equal(keys.length, 2);
+      const active = keys.filter((k) => k.status === 'active');
+      const retired = keys.filter((k) => k.status === 'retired');
+      assert.equal(active.length, 1);
+      assert.equal(retired.length, 1);
+      assert.notEqual(active[0]?.kid, first?.kid);
+      assert.equal(retired[0]?.kid, first?.kid);
+      assert.equal(active[0]?.expires_at, null);
+      const retiredAt = Date.parse(retired[0]?.retired_at ?? '');
+      const expiresAt = Date.parse(retired[0]?.expires_at ?? '');
+      // The longest token lifetime (3600 s by default) plus the one-minute margin for other processes.
+      assert.equal(expiresAt - retiredAt, 3600_000 + 60_000);
+
+      assert.deepEqual(json<KeyJson[]>(await cli('keys', 'list', '--json')), keys);
+    });
+
+    it('list without --json is a table that never shows key material', async () => {
+      const { stdout } = ok(await cli('keys', 'list'));
+      assert.match(stdout, /^KID\s+ALG\s+STATUS\s+CREATED\s+LEAVES JWKS\n/);
+      assert.match(stdout, /RS256\s+active/);
+      assert.match(stdout, /RS256\s+retired/);
+      assert.ok(!/"d"|PRIVATE|sealed/i.test(stdout));
+    });
+  });
+
+  describe('configuration', { concurrency: false }, () => {
+    it('--database-url works in place of DATABASE_URL', async () => {
+      const other = tempDir();
+      try {
+        const url = `sqlite:${join(other.dir, 'flag.db')}`;
+        const byFlag = { KEY_ENCRYPTION_KEY: env.KEY_ENCRYPTION_KEY };
+        const created = json<AppJson>(
+          await runCli(['apps', 'create', '--name', 'flagged', '--json', '--database-url', url], byFlag),
+        );
+        assert.ok(existsSync(join(other.dir, 'flag.db')), 'the flag names the store');
+        const listed = json<AppJson[]>(await runCli(['apps', 'list', '--json'], { DATABASE_URL: url }));
+        assert.deepEqual(
+          listed.map((a) => a.client_id),
+          [created.client_id],
+        );
+        // The flag wins over the environment.
+        const overridden = json<AppJson[]>(
+          await runCli(['apps', 'list', '--json', '--database-url', url], { ...env }),
+        );
+        assert.deepEqual(
+          overridden.map((a) => a.client_id),
+          [created.client_id],
+        );
+      } finally {
+        other.remove();
+      }
+    });
+
+    it('the key encryption key is not accepted as a flag (it would show in ps)', async () => {
+      const stderr = fails(await cli('apps', 'list', '--key-encryption-key', env.KEY_ENCRYPTION_KEY), 2);
+      assert.match(stderr, /key-encryption-key/);
+    });
+
+    it('without KEY_ENCRYPTION_KEY only the keys commands warn, on stderr, and the sandbox key file is 0600', async () => {
+      const sandbox = tempDir();
+      try {
+        const sandboxEnv = { DATABASE_URL: `sqlite:${join(sandbox.dir, 'x.db')}` };
+        const keyFile = join(sandbox.dir, 'key-encryption.key');
+
+        const created = await runCli(['apps', 'create', '--name', 'sandboxed', '--json'], sandboxEnv);
+        assert.equal(created.code, 0, created.stderr);
+        assert.equal(created.stderr, '', 'apps commands never touch the signing keys');
+        assert.equal(JSON.parse(created.stdout).name, 'sandboxed');
+        assert.ok(!existsSync(keyFile), 'no key file before a command needs one');
+
+        for (const command of [
+          ['keys', 'rotate', '--json'],
+          ['keys', 'list', '--json'],
+        ]) {
+          const result = await runCli(command, sandboxEnv);
+          assert.equal(result.code, 0, result.stderr);
+          assert.match(result.stderr, /^warning: KEY_ENCRYPTION_KEY is not set/);
+          assert.ok(result.stderr.includes(keyFile), 'the warning names the key file');
+          const keys = JSON.parse(result.stdout) as KeyJson[];
+          assert.equal(keys.length, 1, 'stdout stays pure JSON');
+        }
+        assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+
+        const listed = await runCli(['apps', 'list', '--json'], sandboxEnv);
+        assert.equal(listed.code, 0);
+        assert.equal(listed.stderr, '');
+      } finally {
+        sandbox.remove();
+      }
+    });
+
+    it('production with a plain-http ISSUER and no KEY_ENCRYPTION_KEY is exit 2, naming both', async () => {
+      const production = {
+        DATABASE_URL: env.DATABASE_URL,
+        LEAN_AUTH_ENV: 'production',
+        ISSUER: 'http://x',
+      };
+      const stderr = fails(await runCli(['apps', 'list'], production), 2);
+      assert.match(stderr, /ISSUER must use https in production/);
+      assert.match(stderr, /KEY_ENCRYPTION_KEY is required in production/);
+
+      const asJson = JSON.parse(fails(await runCli(['apps', 'list', '--json'], production), 2));
+      assert.equal(asJson.error, 'config');
+      assert.match(asJson.message, /ISSUER/);
+      assert.match(asJson.message, /KEY_ENCRYPTION_KEY/);
+    });
+  });
+
+  describe('errors', { concurrency: false }, () => {
+    it('an unknown command is exit 2, pointing at --help', async () => {
+      const stderr = fails(await cli('apps', 'frobnicate'), 2);
+      assert.match(stderr, /unknown command 'apps frobnicate'/);
+      assert.match(stderr, /--help/);
+      fails(await cli('nope'), 2);
+    });
+
+    it('--help lists every command and exits 0', async () => {
+      const { stdout } = ok(await cli('--help'));
+      for (const command of [
+        'serve',
+        'apps create',
+        'apps list',
+        'apps show',
+        'apps update',
+        'apps disable',
+        'apps enable',
+        'customers create',
+        'customers list',
+        'customers disable',
+        'keys list',
+        'keys rotate',
+      ]) {
+        assert.ok(stdout.includes(`  ${command}`), `--help mentions ${command}`);
+      }
+    });
+
+    it('a missing --name is exit 2', async () => {
+      assert.match(fails(await cli('apps', 'create'), 2), /--name is required/);
+    });
+
+    it('an unknown option is exit 2, naming it', async () => {
+      assert.match(fails(await cli('apps', 'list', '--bogus'), 2), /--bogus/);
+    });
+
+    it('a missing or extra positional argument is exit 2 with the usage', async () => {
+      assert.match(fails(await cli('apps', 'show'), 2), /usage: lean-auth apps show CLIENT_ID/);
+      assert.match(fails(await cli('apps', 'list', 'extra'), 2), /usage: lean-auth apps list/);
+    });
+
+    it('an unknown client id is exit 1: no application', async () => {
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      for (const command of ['show', 'disable', 'enable']) {
+        assert.match(fails(await cli('apps', command, unknown), 1), /no application has client_id/);
+      }
+      assert.match(
+        fails(await cli('apps', 'show', 'not-a-uuid'), 1),
+        /no application has client_id 'not-a-uuid'/,
+      );
+    });
+
+    it('with --json an error is JSON on stderr: {error, message}', async () => {
+      const cases: [string[], number, string][] = [
+        [['apps', 'frobnicate', '--json'], 2, 'usage'],
+        [['apps', 'create', '--json'], 2, 'usage'],
+        [['apps', 'list', '--bogus', '--json'], 2, 'usage'],
+        [['apps', 'show', '00000000-0000-4000-8000-000000000000', '--json'], 1, 'not_found'],
+      ];
+      for (const [args, code, error] of cases) {
+        const body = JSON.parse(fails(await cli(...args), code));
+        assert.deepEqual(Object.keys(body).sort(), ['error', 'message'], args.join(' '));
+        assert.equal(body.error, error, args.join(' '));
+        assert.equal(typeof body.message, 'string');
+        assert.ok(body.message.length > 0);
+      }
+    });
+  });
+});

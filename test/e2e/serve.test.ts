@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { freePort, RunningProcess, runCli, waitFor } from '../helpers/child-process.js';
+import { tempDir } from '../helpers/test-server.js';
+
+const LISTENING = 'lean-auth is listening';
+/** How soon a change the CLI made in another process must reach the running server. */
+const PROPAGATION_MS = 1500;
+
+interface Demo {
+  clientId: string;
+  clientSecret: string;
+  customerId: string;
+}
+
+interface TokenReply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+async function requestToken(base: string, demo: Demo, scope = 'api'): Promise<TokenReply> {
+  const response = await fetch(`${base}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      scope,
+      client_id: demo.clientId,
+      client_secret: demo.clientSecret,
+    }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Polls until `check` holds, and fails if that took longer than PROPAGATION_MS after `since`. */
+async function propagates(since: number, what: string, check: () => Promise<boolean>): Promise<void> {
+  // Poll past the limit, so that a failure says whether the change came late or never.
+  await waitFor(check, PROPAGATION_MS * 10, what);
+  const took = Date.now() - since;
+  assert.ok(took <= PROPAGATION_MS, `${what} took ${took} ms, more than ${PROPAGATION_MS} ms`);
+}
+
+describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
+  const temp = tempDir();
+  const databaseUrl = `sqlite:${join(temp.dir, 'lean-auth.db')}`;
+  const processes: RunningProcess[] = [];
+  let port: number;
+  let base: string;
+  let issuer: string;
+  let server: RunningProcess;
+  let demo: Demo;
+
+  const serve = (env: Record<string, string>) => {
+    const child = new RunningProcess(['serve'], env);
+    processes.push(child);
+    return child;
+  };
+  /** The CLI against the server's store, with no KEY_ENCRYPTION_KEY either: it shares the sandbox key file. */
+  const cli = (...args: string[]) => runCli(args, { DATABASE_URL: databaseUrl });
+
+  before(async () => {
+    port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    issuer = `http://localhost:${port}`;
+    server = serve({ DATABASE_URL: databaseUrl, PORT: String(port) });
+    await server.waitForOutput(LISTENING);
+    const field = (name: string) => new RegExp(`^\\s*${name}\\s+(\\S+)$`, 'm').exec(server.stdout)?.[1] ?? '';
+    demo = {
+      clientId: field('client_id'),
+      clientSecret: field('client_secret'),
+      customerId: field('customer_id'),
+    };
+  });
+
+  after(async () => {
+    await Promise.all(processes.map((p) => p.kill()));
+    temp.remove();
+  });
+
+  it('prints the demo client_id, client_secret and customer_id once, with curl lines', () => {
+    for (const name of ['client_id', 'client_secret', 'customer_id']) {
+      const printed = server.stdout.match(new RegExp(`^\\s*${name}\\s+\\S+$`, 'gm')) ?? [];
+      assert.equal(printed.length, 1, `${name} is printed once:\n${server.stdout}`);
+    }
+    assert.match(demo.clientId, /^[0-9a-f-]{36}$/);
+    assert.match(demo.clientSecret, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(demo.customerId, /^[0-9a-f-]{36}$/);
+    assert.match(server.stdout, /shown only this once/);
+
+    const curls = server.stdout.match(/curl -s \S+\/oauth2\/token[^\n]*\\\n[^\n]*/g) ?? [];
+    assert.equal(curls.length, 2, server.stdout);
+    assert.ok(curls[0]?.includes(`${issuer}/oauth2/token`));
+    assert.ok(curls[0]?.includes('-d grant_type=client_credentials -d scope=api'));
+    assert.ok(curls[1]?.includes(`-d scope=customer.${demo.customerId}`));
+    for (const curl of curls) {
+      assert.ok(curl.includes(`-d client_id=${demo.clientId} -d client_secret=${demo.clientSecret}`));
+    }
+    // Printed on the console for the operator, never inside a log record.
+    const logLines = server.stdout.split('\n').filter((line) => line.startsWith('{'));
+    assert.ok(logLines.length > 0);
+    for (const line of logLines)
+      assert.ok(!line.includes(demo.clientSecret), `a log line holds the secret: ${line}`);
+  });
+
+  it('issues tokens for the demo credentials that verify against the JWKS', async () => {
+    const jwks = createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`));
+    const api = await requestToken(base, demo);
+    assert.equal(api.status, 200, JSON.stringify(api.body));
+    assert.equal(api.body.token_type, 'bearer');
+    assert.equal(api.body.scope, 'api');
+    const { payload, protectedHeader } = await jwtVerify(String(api.body.access_token), jwks, {
+      issuer,
+      audience: issuer,
+      typ: 'at+jwt',
+    });
+    assert.equal(protectedHeader.alg, 'RS256');
+    assert.equal(payload.sub, demo.clientId);
+    assert.equal(payload.client_id, demo.clientId);
+    assert.equal(payload.scope, 'api');
+
+    const customer = await requestToken(base, demo, `customer.${demo.customerId}`);
+    assert.equal(customer.status, 200, JSON.stringify(customer.body));
+    const verified = await jwtVerify(String(customer.body.access_token), jwks, { issuer, typ: 'at+jwt' });
+    assert.equal(verified.payload.customer_id, demo.customerId);
+  });
+
+  it('generates a 0600 key encryption key file in the data folder and warns about KEY_ENCRYPTION_KEY', () => {
+    const keyFile = join(temp.dir, 'key-encryption.key');
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    const key = readFileSync(keyFile, 'utf8').trim();
+    assert.match(key, /^[0-9a-f]{64}$/);
+
+    const warnings = server.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((record) => record.level === 40);
+    assert.ok(
+      warnings.some((w) => w.msg.includes('KEY_ENCRYPTION_KEY is not set') && w.msg.includes(keyFile)),
+      server.output(),
+    );
+    assert.ok(!server.stdout.includes(key) && !server.stderr.includes(key), 'the key itself is never logged');
+  });
+
+  it('sees apps disable and enable made by the CLI in another process within 1.5 s', async () => {
+    const disabled = await cli('apps', 'disable', demo.clientId);
+    assert.equal(disabled.code, 0, disabled.stderr);
+    let last: TokenReply | undefined;
+    await propagates(Date.now(), 'the server to refuse the disabled application', async () => {
+      last = await requestToken(base, demo);
+      return last.status !== 200;
+    });
+    assert.equal(last?.status, 401);
+    assert.equal(last?.body.error, 'invalid_client');
+    assert.match(String(last?.body.error_description), /disabled/);
+
+    const enabled = await cli('apps', 'enable', demo.clientId);
+    assert.equal(enabled.code, 0, enabled.stderr);
+    await propagates(Date.now(), 'the server to issue tokens again', async () => {
+      return (await requestToken(base, demo)).status === 200;
+    });
+  });
+
+  it('sees keys rotate made by the CLI within 1.5 s: two keys in the JWKS, new tokens carry the new kid', async () => {
+    const before = await requestToken(base, demo);
+    assert.equal(before.status, 200);
+    const oldToken = String(before.body.access_token);
+    const oldKid = decodeProtectedHeader(oldToken).kid;
+
+    const rotated = await cli('keys', 'rotate', '--json');
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const keys = JSON.parse(rotated.stdout) as { kid: string; status: string }[];
+    const newKid = keys.find((k) => k.status === 'active')?.kid;
+    assert.ok(newKid && newKid !== oldKid);
+    assert.deepEqual(keys.find((k) => k.status === 'retired')?.kid, oldKid);
+
+    const since = Date.now();
+    await propagates(since, 'the JWKS to publish both keys', async () => {
+      const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as {
+        keys: { kid: string }[];
+      };
+      const kids = jwks.keys.map((k) => k.kid).sort();
+      return kids.length === 2 && kids.includes(newKid) && kids.includes(oldKid ?? '');
+    });
+    let newToken = '';
+    await propagates(since, 'new tokens to carry the new kid', async () => {
+      newToken = String((await requestToken(base, demo)).body.access_token);
+      return decodeProtectedHeader(newToken).kid === newKid;
+    });
+
+    // A fresh key set: jose's would not fetch again for an unknown kid within its 30 s cooldown.
+    const jwks = createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`));
+    await jwtVerify(newToken, jwks, { issuer, audience: issuer, typ: 'at+jwt' });
+    await jwtVerify(oldToken, jwks, { issuer, audience: issuer, typ: 'at+jwt' });
+  });
+
+  it('exits 0 soon after SIGTERM', async () => {
+    assert.ok(server.running);
+    const sent = Date.now();
+    server.child.kill('SIGTERM');
+    const { code, signal } = await server.waitForExit(10_000);
+    assert.equal(signal, null, server.output());
+    assert.equal(code, 0, server.output());
+    assert.ok(Date.now() - sent < 10_000);
+    assert.match(server.stdout, /"signal":"SIGTERM".*shutting down/);
+  });
+
+  it('a second start on the same store prints no secret again, and the demo credentials still work', async () => {
+    // A new port: the old one may linger, or be taken by another process meanwhile.
+    const againPort = await freePort();
+    const again = serve({ DATABASE_URL: databaseUrl, PORT: String(againPort) });
+    await again.waitForOutput(LISTENING);
+    assert.ok(!again.stdout.includes(demo.clientSecret), again.output());
+    assert.doesNotMatch(again.stdout, /client_secret|shown only this once/);
+    assert.equal(
+      (again.stdout.match(/KEY_ENCRYPTION_KEY is not set/g) ?? []).length,
+      1,
+      'still a sandbox key: still a warning',
+    );
+    const reply = await requestToken(`http://127.0.0.1:${againPort}`, demo);
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    again.child.kill('SIGTERM');
+    assert.equal((await again.waitForExit(10_000)).code, 0, again.output());
+  });
+});
+
+describe('lean-auth serve in production', { timeout: 60_000 }, () => {
+  const temp = tempDir();
+  let child: RunningProcess | undefined;
+
+  after(async () => {
+    await child?.kill();
+    temp.remove();
+  });
+
+  it('refuses to start without KEY_ENCRYPTION_KEY, naming it', async () => {
+    child = new RunningProcess(['serve'], {
+      LEAN_AUTH_ENV: 'production',
+      ISSUER: 'https://auth.example.com',
+      PORT: String(await freePort()),
+      DATABASE_URL: `sqlite:${join(temp.dir, 'lean-auth.db')}`,
+    });
+    const { code } = await child.waitForExit(20_000);
+    assert.notEqual(code, 0, child.output());
+    assert.match(child.stderr, /KEY_ENCRYPTION_KEY is required in production/);
+    assert.doesNotMatch(child.stdout + child.stderr, /ISSUER must/, 'only the wrong setting is named');
+    assert.doesNotMatch(child.stdout, new RegExp(LISTENING));
+  });
+});
