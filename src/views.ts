@@ -11,6 +11,7 @@ export function applicationView(a: ApplicationRow) {
     /** Seconds; null means the server's configured default. */
     api_token_ttl: a.apiTokenTtl,
     customer_token_ttl: a.customerTokenTtl,
+    resource_server: a.resourceServer,
     created_at: iso(a.createdAt),
     updated_at: iso(a.updatedAt),
   };
@@ -30,10 +31,11 @@ export function signingKeyView(k: SigningKeySummary) {
   return {
     kid: k.kid,
     alg: k.alg,
-    status: k.status,
+    /** next: published, signs from activates_at; active: signs now; retired: verifies old tokens. */
+    state: k.state,
     created_at: iso(k.createdAt),
-    retired_at: k.retiredAt === null ? null : iso(k.retiredAt),
-    /** When a retired key leaves the JWKS. */
+    activates_at: iso(k.activatesAt),
+    /** When the key leaves the JWKS; null while nothing has replaced it. */
     expires_at: k.expiresAt === null ? null : iso(k.expiresAt),
   };
 }

@@ -14,9 +14,9 @@ const GROUPS: Record<string, Record<string, Command>> = {
   keys: keysCommands,
 };
 
-/** Configuration flags mirror the environment (PORT → --port); the key encryption key stays out of argv. */
+/** Configuration flags mirror the environment (PORT → --port); secrets stay out of argv (and `ps`). */
 const CONFIG_FLAGS = Object.fromEntries(
-  CONFIG_VARIABLES.filter((name) => name !== 'KEY_ENCRYPTION_KEY').map((name) => [
+  CONFIG_VARIABLES.filter((name) => name !== 'KEY_ENCRYPTION_KEY' && name !== 'ADMIN_TOKEN').map((name) => [
     name.toLowerCase().replaceAll('_', '-'),
     name,
   ]),

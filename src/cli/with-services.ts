@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import type { Config } from '../config/config.js';
 import { openServices, type Services } from '../server/services.js';
 
@@ -11,5 +12,16 @@ export async function withServices<T>(config: Config, work: (services: Services)
     return await work(services);
   } finally {
     await services.close();
+  }
+}
+
+/** Who the audit log names for what the CLI does: the operating-system user. */
+export const CLI_ACTOR = `cli:${safeUserName()}`;
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
   }
 }

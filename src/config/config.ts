@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../domain/signing-algorithms.js';
 import {
@@ -37,7 +38,31 @@ export interface Config {
   readonly customerTokenTtl: number;
   /** LOG_LEVEL: pino level. Default info. */
   readonly logLevel: LogLevel;
+  /** ADMIN_TOKEN: the bearer token of the admin API, at least 32 characters. Sandbox: generated. */
+  readonly adminToken: string | undefined;
+  /** ADMIN_PORT: serve the admin API on this port only (not on PORT). Default: on PORT. */
+  readonly adminPort: number | undefined;
+  /** SECRET_ROTATION_GRACE: seconds a rotated-out client secret keeps working. Default 86400. */
+  readonly secretRotationGraceSeconds: number;
+  /** KEY_ROTATION_INTERVAL: how long a signing key signs before the next one is published. Default 30d; 0 = never. */
+  readonly keyRotationIntervalMs: number;
+  /** REDIS_URL: share the brute-force throttling counters of all instances in this Redis. Default: none (in memory). */
+  readonly redisUrl: string | undefined;
+  /**
+   * TRUST_PROXY: whose X-Forwarded-For to believe for the caller's address (throttling, audit):
+   * `true` (any), or the proxies' addresses/CIDRs separated by commas. Default: none.
+   */
+  readonly trustProxy: boolean | string | undefined;
+  /** CACHE_STALE_TTL: seconds cached applications keep getting tokens while the database is out of reach. Default 300. */
+  readonly cacheStaleTtlSeconds: number;
+  /** WORKERS: server processes on this machine (node:cluster); `auto` = one per CPU. Default 1: no cluster. */
+  readonly workers: number;
+  /** TLS_CERT_FILE and TLS_KEY_FILE: PEM files; with both set the server speaks HTTPS itself. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
 }
+
+/** The admin token must be long enough that guessing it is hopeless. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
 
 /** Thrown when the environment does not describe a configuration we can run with; lists every problem. */
 export class ConfigError extends Error {
@@ -62,6 +87,16 @@ export const CONFIG_VARIABLES = [
   'API_TOKEN_TTL',
   'CUSTOMER_TOKEN_TTL',
   'LOG_LEVEL',
+  'ADMIN_TOKEN',
+  'ADMIN_PORT',
+  'SECRET_ROTATION_GRACE',
+  'KEY_ROTATION_INTERVAL',
+  'REDIS_URL',
+  'TRUST_PROXY',
+  'CACHE_STALE_TTL',
+  'WORKERS',
+  'TLS_CERT_FILE',
+  'TLS_KEY_FILE',
 ] as const;
 
 /** Reads and validates the configuration from an environment (process.env by default). */
@@ -114,7 +149,48 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (!logLevel)
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${read('LOG_LEVEL')}'`);
 
+  const adminToken = read('ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    problems.push(`ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (openssl rand -hex 32)`);
+  }
+  const rawAdminPort = read('ADMIN_PORT');
+  const adminPort =
+    rawAdminPort === undefined ? undefined : integer('ADMIN_PORT', rawAdminPort, 0, 0, 65535, problems);
+  if (adminPort !== undefined && adminPort !== 0 && adminPort === port) {
+    problems.push('ADMIN_PORT must differ from PORT (leave it unset to serve the admin API on PORT)');
+  }
+  const secretRotationGraceSeconds = integer(
+    'SECRET_ROTATION_GRACE',
+    read('SECRET_ROTATION_GRACE'),
+    86_400,
+    0,
+    7 * 86_400,
+    problems,
+  );
+  const keyRotationIntervalMs = duration(
+    'KEY_ROTATION_INTERVAL',
+    read('KEY_ROTATION_INTERVAL'),
+    30 * 86_400_000,
+    problems,
+  );
+
+  const redisUrl = read('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/./.test(redisUrl)) {
+    problems.push(`REDIS_URL must start with redis:// or rediss://, got '${redactUrl(redisUrl)}'`);
+  }
+  const trustProxy = parseTrustProxy(read('TRUST_PROXY'));
+  const certFile = read('TLS_CERT_FILE');
+  const keyFile = read('TLS_KEY_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together: set both for HTTPS, or neither');
+  }
+  const workers = parseWorkers(read('WORKERS'), problems);
+  const cacheStaleTtlSeconds = integer('CACHE_STALE_TTL', read('CACHE_STALE_TTL'), 300, 0, 86_400, problems);
+
   if (environment === 'production') {
+    if (adminToken === undefined) {
+      problems.push(`ADMIN_TOKEN is required in production (at least ${MIN_ADMIN_TOKEN_LENGTH} characters)`);
+    }
     if (isHttpUrl(issuer) && new URL(issuer).protocol === 'http:') {
       problems.push(`ISSUER must use https in production, got '${issuer}'`);
     }
@@ -137,6 +213,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     apiTokenTtl,
     customerTokenTtl,
     logLevel: logLevel as LogLevel,
+    adminToken,
+    adminPort,
+    secretRotationGraceSeconds,
+    keyRotationIntervalMs,
+    redisUrl,
+    trustProxy,
+    cacheStaleTtlSeconds,
+    workers,
+    tls:
+      certFile && keyFile ? { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) } : undefined,
   });
 }
 
@@ -162,6 +248,22 @@ function integer(
     return fallback;
   }
   return value;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as `30d`, `12h`, `90m`, `3600s` or plain seconds; 0 means never. */
+function duration(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
+  if (raw === undefined) return fallback;
+  const match = /^(\d+)([smhd]?)$/.exec(raw);
+  const ms = match ? Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1000) : Number.NaN;
+  if (!Number.isSafeInteger(ms) || (ms > 0 && ms < 3_600_000)) {
+    problems.push(
+      `${name} must be 0 (never) or a duration of at least 1h such as 30d, 12h or 3600s, got '${raw}'`,
+    );
+    return fallback;
+  }
+  return ms;
 }
 
 function isHttpUrl(value: string): boolean {
@@ -193,6 +295,25 @@ function parseDatabaseUrl(raw: string, cwd: string, problems: string[]): Databas
   }
   problems.push(`DATABASE_URL must start with 'sqlite:' or 'postgres://', got '${redactUrl(raw)}'`);
   return undefined;
+}
+
+function parseTrustProxy(raw: string | undefined): boolean | string | undefined {
+  if (raw === undefined || raw === 'false') return undefined;
+  return raw === 'true' ? true : raw;
+}
+
+/** The most worker processes WORKERS may ask for: far more than any machine has CPUs. */
+const MAX_WORKERS = 256;
+
+function parseWorkers(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return 1;
+  if (raw === 'auto') return availableParallelism();
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_WORKERS) {
+    problems.push(`WORKERS must be 'auto' or a whole number from 1 to ${MAX_WORKERS}, got '${raw}'`);
+    return 1;
+  }
+  return value;
 }
 
 /** A database URL without its password, fit for an error message. */

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ApplicationPatch, ApplicationRow, Page, Store } from '../store/store.js';
+import type { ApplicationPatch, ApplicationRow, Page, SecretRow, Store } from '../store/store.js';
+import { applicationView } from '../views.js';
+import type { AuditTrail } from './audit-trail.js';
 import type { ChangeFeed } from './change-feed.js';
 import { digestSecret, generateClientSecret } from './client-secrets.js';
 import type { Clock } from './clock.js';
@@ -12,11 +14,21 @@ import {
 } from './token-lifetimes.js';
 
 export interface ApplicationSettings {
-  name?: string;
-  tokenClasses?: readonly string[];
+  name?: string | undefined;
+  tokenClasses?: readonly string[] | undefined;
   /** Seconds; null returns to the configured default. */
-  apiTokenTtl?: number | null;
-  customerTokenTtl?: number | null;
+  apiTokenTtl?: number | null | undefined;
+  customerTokenTtl?: number | null | undefined;
+  /** May introspect every application's tokens. */
+  resourceServer?: boolean | undefined;
+}
+
+export interface RotatedSecret {
+  readonly application: ApplicationRow;
+  /** Shown once: only its digest is stored. */
+  readonly clientSecret: string;
+  /** Until when the previous secret still works; null when it stopped at once. */
+  readonly previousSecretExpiresAt: number | null;
 }
 
 export interface CreatedApplication {
@@ -26,16 +38,24 @@ export interface CreatedApplication {
 }
 
 const MAX_PAGE = 1000;
+/** The longest grace period a rotated secret may be given: a week. */
+export const MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
 
-/** Registering and managing applications (OAuth clients): what the CLI and the admin API call. */
+/**
+ * Registering and managing applications (OAuth clients): what the CLI and the admin API call.
+ * Every change is written together with its audit event, by `actor`.
+ */
 export class Applications {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly feed: ChangeFeed,
+    private readonly audit: AuditTrail,
+    /** How long a rotated-out secret keeps working unless the rotation says otherwise. */
+    private readonly defaultSecretGraceSeconds: number,
   ) {}
 
-  async create(settings: ApplicationSettings & { name: string }): Promise<CreatedApplication> {
+  async create(settings: ApplicationSettings & { name: string }, actor: string): Promise<CreatedApplication> {
     const now = this.clock.now();
     const clientSecret = generateClientSecret();
     const application: ApplicationRow = {
@@ -45,15 +65,19 @@ export class Applications {
       tokenClasses: validTokenClasses(settings.tokenClasses ?? TOKEN_CLASSES),
       apiTokenTtl: validLifetime('api', settings.apiTokenTtl ?? null),
       customerTokenTtl: validLifetime('customer', settings.customerTokenTtl ?? null),
+      resourceServer: settings.resourceServer ?? false,
       createdAt: now,
       updatedAt: now,
     };
-    await this.store.insertApplication(application, {
-      id: randomUUID(),
-      clientId: application.clientId,
-      digest: digestSecret(clientSecret).toString('hex'),
-      createdAt: now,
-      expiresAt: null,
+    await this.store.transaction(async (tx) => {
+      await tx.insertApplication(application, newSecret(application.clientId, clientSecret, now));
+      await this.audit.record(tx, {
+        actor,
+        action: 'application.create',
+        targetType: 'application',
+        targetId: application.clientId,
+        detail: { after: applicationView(application) },
+      });
     });
     this.feed.publish({ entity: 'application', id: application.clientId });
     return { application, clientSecret };
@@ -61,7 +85,7 @@ export class Applications {
 
   async get(clientId: string): Promise<ApplicationRow> {
     const application = isUuid(clientId) ? await this.store.findApplication(clientId) : undefined;
-    if (!application) throw new DomainError('not_found', `no application has client_id '${clientId}'`);
+    if (!application) throw notFound(clientId);
     return application;
   }
 
@@ -73,7 +97,7 @@ export class Applications {
     return this.store.countApplications();
   }
 
-  async update(clientId: string, settings: ApplicationSettings): Promise<ApplicationRow> {
+  async update(clientId: string, settings: ApplicationSettings, actor: string): Promise<ApplicationRow> {
     const patch: ApplicationPatch = {
       ...(settings.name !== undefined && { name: validName(settings.name) }),
       ...(settings.tokenClasses !== undefined && { tokenClasses: validTokenClasses(settings.tokenClasses) }),
@@ -81,28 +105,111 @@ export class Applications {
       ...(settings.customerTokenTtl !== undefined && {
         customerTokenTtl: validLifetime('customer', settings.customerTokenTtl),
       }),
+      ...(settings.resourceServer !== undefined && { resourceServer: settings.resourceServer }),
     };
-    return this.patch(clientId, patch);
+    return this.patch(clientId, patch, 'application.update', actor);
   }
 
-  disable(clientId: string): Promise<ApplicationRow> {
-    return this.patch(clientId, { status: 'disabled' });
+  disable(clientId: string, actor: string): Promise<ApplicationRow> {
+    return this.patch(clientId, { status: 'disabled' }, 'application.disable', actor);
   }
 
-  enable(clientId: string): Promise<ApplicationRow> {
-    return this.patch(clientId, { status: 'active' });
+  enable(clientId: string, actor: string): Promise<ApplicationRow> {
+    return this.patch(clientId, { status: 'active' }, 'application.enable', actor);
   }
 
-  private async patch(clientId: string, patch: ApplicationPatch): Promise<ApplicationRow> {
-    await this.get(clientId);
-    const updated = await this.store.updateApplication(clientId, patch, this.clock.now());
-    if (!updated) throw new DomainError('not_found', `no application has client_id '${clientId}'`);
+  /**
+   * Issues a new secret, shown once. The previous one keeps working for the grace period
+   * (`graceSeconds`, default SECRET_ROTATION_GRACE; 0 ends it at once); an older one still in its
+   * grace period stops now, so never more than two secrets work.
+   */
+  async rotateSecret(
+    clientId: string,
+    options: { graceSeconds?: number | undefined },
+    actor: string,
+  ): Promise<RotatedSecret> {
+    const grace = options.graceSeconds ?? this.defaultSecretGraceSeconds;
+    if (!Number.isInteger(grace) || grace < 0 || grace > MAX_SECRET_GRACE_SECONDS) {
+      throw new DomainError(
+        'invalid',
+        `grace must be a whole number of seconds from 0 to ${MAX_SECRET_GRACE_SECONDS}, got ${grace}`,
+      );
+    }
+    const application = await this.get(clientId);
+    const now = this.clock.now();
+    const clientSecret = generateClientSecret();
+    const previousSecretExpiresAt = grace === 0 ? null : now + grace * 1000;
+    await this.store.transaction(async (tx) => {
+      const rotated = await tx.rotateSecret(newSecret(clientId, clientSecret, now), {
+        now,
+        previousExpiresAt: previousSecretExpiresAt ?? now,
+      });
+      if (!rotated) throw notFound(clientId);
+      await this.audit.record(tx, {
+        actor,
+        action: 'application.rotate_secret',
+        targetType: 'application',
+        targetId: clientId,
+        detail: {
+          grace_seconds: grace,
+          previous_secret_expires_at:
+            previousSecretExpiresAt && new Date(previousSecretExpiresAt).toISOString(),
+        },
+      });
+    });
+    this.feed.publish({ entity: 'application', id: clientId });
+    return { application, clientSecret, previousSecretExpiresAt };
+  }
+
+  private async patch(
+    clientId: string,
+    patch: ApplicationPatch,
+    action: string,
+    actor: string,
+  ): Promise<ApplicationRow> {
+    if (!isUuid(clientId)) throw notFound(clientId);
+    const updated = await this.store.transaction(async (tx) => {
+      const before = await tx.findApplication(clientId);
+      const after = before && (await tx.updateApplication(clientId, patch, this.clock.now()));
+      if (!before || !after) throw notFound(clientId);
+      await this.audit.record(tx, {
+        actor,
+        action,
+        targetType: 'application',
+        targetId: clientId,
+        detail: { before: applicationView(before), after: applicationView(after) },
+      });
+      return after;
+    });
     this.feed.publish({ entity: 'application', id: clientId });
     return updated;
   }
 }
 
+function notFound(clientId: string): DomainError {
+  return new DomainError('not_found', `no application has client_id '${clientId.slice(0, 80)}'`);
+}
+
+function newSecret(clientId: string, secret: string, now: number): SecretRow {
+  return {
+    id: randomUUID(),
+    clientId,
+    digest: digestSecret(secret).toString('hex'),
+    createdAt: now,
+    expiresAt: null,
+  };
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** True when `text` holds a control character (NUL and the like), which no stored text may. */
+export function hasControlCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
 
 /** Ids lean-auth issues are lower-case UUIDs; anything else cannot name a record. */
 export function isUuid(value: string): boolean {
@@ -119,8 +226,8 @@ export function validPage(page: { limit?: number; after?: string }): Page {
 
 function validName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length < 1 || trimmed.length > 200) {
-    throw new DomainError('invalid', 'name must be 1 to 200 characters');
+  if (trimmed.length < 1 || trimmed.length > 200 || hasControlCharacters(trimmed)) {
+    throw new DomainError('invalid', 'name must be 1 to 200 characters, none of them control characters');
   }
   return trimmed;
 }

@@ -1,3 +1,14 @@
+import { DomainError } from './domain-error.js';
+
+/** Runs a store read; a failure means the database is out of reach, which callers answer with 503. */
+export async function unavailableOnError<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw Object.assign(new DomainError('unavailable', 'the database is out of reach'), { cause: error });
+  }
+}
+
 /**
  * A bounded read-through cache. It remembers misses too (as `null`), so that requests naming
  * unknown ids cannot turn into one database query each; the oldest entries leave first.

@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.js';
-import { CachedLookup } from './cached-lookup.js';
+import { CachedLookup, unavailableOnError } from './cached-lookup.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { Clock } from './clock.js';
 import type { TokenClass } from './token-class.js';
@@ -12,6 +12,8 @@ export interface Client {
   /** Lifetimes in seconds, per-application overrides already applied. */
   readonly lifetimes: Readonly<Record<TokenClass, number>>;
   readonly secrets: readonly { readonly digest: Buffer; readonly expiresAt: number | null }[];
+  /** May introspect every application's tokens. */
+  readonly resourceServer: boolean;
 }
 
 export interface DirectoryOptions {
@@ -26,7 +28,7 @@ export class ClientDirectory {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    feed: ChangeFeed,
+    private readonly feed: ChangeFeed,
     private readonly options: DirectoryOptions,
   ) {
     this.cache = new CachedLookup((clientId) => this.load(clientId), options.maxEntries ?? 100_000);
@@ -38,13 +40,18 @@ export class ClientDirectory {
 
   /** The client, or null when no application has this client_id. */
   find(clientId: string): Promise<Client | null> {
+    this.feed.assertFresh();
     return this.cache.get(clientId);
   }
 
   private async load(clientId: string): Promise<Client | null> {
-    const application = await this.store.findApplication(clientId);
+    const [application, secrets] = await unavailableOnError(() =>
+      Promise.all([
+        this.store.findApplication(clientId),
+        this.store.listLiveSecrets(clientId, this.clock.now()),
+      ]),
+    );
     if (!application) return null;
-    const secrets = await this.store.listLiveSecrets(clientId, this.clock.now());
     const defaults = this.options.defaultLifetimes;
     return {
       clientId,
@@ -55,6 +62,7 @@ export class ClientDirectory {
         customer: application.customerTokenTtl ?? defaults.customer,
       },
       secrets: secrets.map((s) => ({ digest: Buffer.from(s.digest, 'hex'), expiresAt: s.expiresAt })),
+      resourceServer: application.resourceServer,
     };
   }
 }

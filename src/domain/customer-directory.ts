@@ -1,13 +1,20 @@
 import type { CustomerRow, Store } from '../store/store.js';
-import { CachedLookup } from './cached-lookup.js';
+import { CachedLookup, unavailableOnError } from './cached-lookup.js';
 import type { ChangeFeed } from './change-feed.js';
 
 /** Customers by customer_id, cached in memory for the scope check of customer tokens. */
 export class CustomerDirectory {
   private readonly cache: CachedLookup<CustomerRow>;
 
-  constructor(store: Store, feed: ChangeFeed, maxEntries = 100_000) {
-    this.cache = new CachedLookup(async (id) => (await store.findCustomer(id)) ?? null, maxEntries);
+  constructor(
+    store: Store,
+    private readonly feed: ChangeFeed,
+    maxEntries = 100_000,
+  ) {
+    this.cache = new CachedLookup(
+      async (id) => (await unavailableOnError(() => store.findCustomer(id))) ?? null,
+      maxEntries,
+    );
     feed.subscribe((change) => {
       if (change.entity === 'customer') this.cache.delete(change.id);
       else if (change.entity === 'anything') this.cache.clear();
@@ -16,6 +23,7 @@ export class CustomerDirectory {
 
   /** The customer, or null when there is none with this id. */
   find(customerId: string): Promise<CustomerRow | null> {
+    this.feed.assertFresh();
     return this.cache.get(customerId);
   }
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { CustomerRow, Status, Store } from '../store/store.js';
 import { StoreConflictError } from '../store/store.js';
+import { customerView } from '../views.js';
 import type { Applications } from './applications.js';
-import { isUuid, validPage } from './applications.js';
+import { hasControlCharacters, isUuid, validPage } from './applications.js';
+import type { AuditTrail } from './audit-trail.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
@@ -14,9 +16,10 @@ export class Customers {
     private readonly applications: Applications,
     private readonly clock: Clock,
     private readonly feed: ChangeFeed,
+    private readonly audit: AuditTrail,
   ) {}
 
-  async create(clientId: string, appUserId: string): Promise<CustomerRow> {
+  async create(clientId: string, appUserId: string, actor: string): Promise<CustomerRow> {
     await this.applications.get(clientId);
     const customer: CustomerRow = {
       customerId: randomUUID(),
@@ -26,7 +29,16 @@ export class Customers {
       createdAt: this.clock.now(),
     };
     try {
-      await this.store.insertCustomer(customer);
+      await this.store.transaction(async (tx) => {
+        await tx.insertCustomer(customer);
+        await this.audit.record(tx, {
+          actor,
+          action: 'customer.create',
+          targetType: 'customer',
+          targetId: customer.customerId,
+          detail: { after: customerView(customer) },
+        });
+      });
     } catch (error) {
       if (error instanceof StoreConflictError) {
         throw new DomainError(
@@ -42,7 +54,7 @@ export class Customers {
 
   async get(customerId: string): Promise<CustomerRow> {
     const customer = isUuid(customerId) ? await this.store.findCustomer(customerId) : undefined;
-    if (!customer) throw new DomainError('not_found', `no customer has customer_id '${customerId}'`);
+    if (!customer) throw notFound(customerId);
     return customer;
   }
 
@@ -51,26 +63,49 @@ export class Customers {
     return this.store.listCustomers(clientId, validPage(page));
   }
 
-  disable(customerId: string): Promise<CustomerRow> {
-    return this.setStatus(customerId, 'disabled');
+  disable(customerId: string, actor: string): Promise<CustomerRow> {
+    return this.setStatus(customerId, 'disabled', actor);
   }
 
-  enable(customerId: string): Promise<CustomerRow> {
-    return this.setStatus(customerId, 'active');
+  enable(customerId: string, actor: string): Promise<CustomerRow> {
+    return this.setStatus(customerId, 'active', actor);
   }
 
-  private async setStatus(customerId: string, status: Status): Promise<CustomerRow> {
-    await this.get(customerId);
-    const updated = await this.store.setCustomerStatus(customerId, status);
-    if (!updated) throw new DomainError('not_found', `no customer has customer_id '${customerId}'`);
+  private async setStatus(customerId: string, status: Status, actor: string): Promise<CustomerRow> {
+    if (!isUuid(customerId)) throw notFound(customerId);
+    const updated = await this.store.transaction(async (tx) => {
+      const before = await tx.findCustomer(customerId);
+      const after = before && (await tx.setCustomerStatus(customerId, status));
+      if (!before || !after) throw notFound(customerId);
+      await this.audit.record(tx, {
+        actor,
+        action: status === 'active' ? 'customer.enable' : 'customer.disable',
+        targetType: 'customer',
+        targetId: customerId,
+        detail: { before: customerView(before), after: customerView(after) },
+      });
+      return after;
+    });
     this.feed.publish({ entity: 'customer', id: customerId });
     return updated;
   }
 }
 
+function notFound(customerId: string): DomainError {
+  return new DomainError('not_found', `no customer has customer_id '${customerId.slice(0, 80)}'`);
+}
+
 function validAppUserId(appUserId: string): string {
-  if (appUserId.length < 1 || appUserId.length > 255 || appUserId.trim() !== appUserId) {
-    throw new DomainError('invalid', 'app_user_id must be 1 to 255 characters with no surrounding spaces');
+  if (
+    appUserId.length < 1 ||
+    appUserId.length > 255 ||
+    appUserId.trim() !== appUserId ||
+    hasControlCharacters(appUserId)
+  ) {
+    throw new DomainError(
+      'invalid',
+      'app_user_id must be 1 to 255 characters with no surrounding spaces and no control characters',
+    );
   }
   return appUserId;
 }

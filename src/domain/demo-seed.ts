@@ -13,7 +13,7 @@ export async function createDemoIfEmpty(
   customers: Customers,
 ): Promise<DemoCredentials | undefined> {
   if ((await applications.count()) > 0) return undefined;
-  const { application, clientSecret } = await applications.create({ name: 'Demo application' });
-  const customer = await customers.create(application.clientId, 'demo-user');
+  const { application, clientSecret } = await applications.create({ name: 'Demo application' }, 'system');
+  const customer = await customers.create(application.clientId, 'demo-user', 'system');
   return { clientId: application.clientId, clientSecret, customerId: customer.customerId };
 }

@@ -1,29 +1,79 @@
-import type { FastifyBaseLogger } from 'fastify';
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { TokenEndpointContext } from '../oauth/ports.js';
+import { createServer as createHttpsServer } from 'node:https';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerFactory,
+} from 'fastify';
+import { OAuthError } from '../oauth/errors.js';
+import type { OAuthContext } from '../oauth/ports.js';
 import { AccessLog } from './access-log.js';
+import { ADMIN_PREFIX, type AdminOptions, adminRoutes } from './admin/admin-routes.js';
 import { handleError } from './error-reply.js';
+import { Metrics } from './metrics.js';
 import { healthRoutes } from './routes/health-routes.js';
-import { TOKEN_BODY_LIMIT, tokenRoute } from './routes/token-route.js';
+import { OAUTH_BODY_LIMIT, oauthRoutes } from './routes/oauth-routes.js';
 import { wellKnownRoutes } from './routes/well-known-routes.js';
 
-export interface AppOptions {
-  readonly logger: FastifyBaseLogger;
-  readonly token: TokenEndpointContext;
-  readonly jwks: () => object;
+export interface PublicOptions {
+  readonly oauth: OAuthContext;
   readonly checkReady: () => Promise<void>;
 }
 
-/** The HTTP server: public OAuth routes, well-known documents and health, with one error model. */
+export interface AppOptions {
+  readonly logger: FastifyBaseLogger;
+  /** Fastify's trustProxy: whose X-Forwarded-For gives the caller's address (TRUST_PROXY). */
+  readonly trustProxy?: boolean | string | undefined;
+  /** The OAuth endpoints, well-known documents and health checks. */
+  readonly public?: PublicOptions;
+  /** The admin API under /admin/v1. */
+  readonly admin?: AdminOptions;
+  /** Shared by the public and the admin server of one process; a new set when omitted. */
+  readonly metrics?: Metrics;
+  /** Serve HTTPS with this certificate and key (PEM), read from TLS_CERT_FILE and TLS_KEY_FILE. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+}
+
+/** Limits that keep slow or greedy clients from holding the server: no request may hang. */
+const SERVER_LIMITS = {
+  /** The whole request, headers and body, must arrive within this. */
+  requestTimeout: 10_000,
+  /** An idle keep-alive connection is closed after this (longer than common load balancers' 60 s). */
+  keepAliveTimeout: 72_000,
+  /** A connection is closed after this many requests, so load spreads again over instances. */
+  maxRequestsPerSocket: 10_000,
+  /** Request headers larger than this are refused with 431. */
+  maxHeaderSize: 16 * 1024,
+} as const;
+
+/**
+ * An HTTP server with one error model and one access log, carrying the public surface, the admin
+ * surface, or both (ADMIN_PORT puts the admin API on a server of its own).
+ */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new AccessLog(),
-    bodyLimit: TOKEN_BODY_LIMIT,
+    bodyLimit: OAUTH_BODY_LIMIT,
     return503OnClosing: true,
+    trustProxy: options.trustProxy ?? false,
+    requestTimeout: SERVER_LIMITS.requestTimeout,
+    keepAliveTimeout: SERVER_LIMITS.keepAliveTimeout,
+    maxRequestsPerSocket: SERVER_LIMITS.maxRequestsPerSocket,
+    http: { maxHeaderSize: SERVER_LIMITS.maxHeaderSize },
+    ...(options.tls && { serverFactory: httpsServerFactory(options.tls) }),
   });
 
-  app.setErrorHandler(handleError);
+  app.addHook('onSend', async (_request, reply) => {
+    // No response of ours is meant to be sniffed into another content type.
+    reply.header('X-Content-Type-Options', 'nosniff');
+  });
+
+  const metrics = options.metrics ?? new Metrics();
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    if (error instanceof OAuthError) metrics.oauthError(error.error);
+    return handleError(error, request, reply);
+  });
   app.setNotFoundHandler(async (request, reply) =>
     reply
       .code(404)
@@ -34,8 +84,30 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       }),
   );
 
-  await app.register(tokenRoute, options.token);
-  await app.register(wellKnownRoutes, { issuer: options.token.issuer, jwks: options.jwks });
-  await app.register(healthRoutes, { checkReady: options.checkReady });
+  if (options.public) {
+    const { oauth, checkReady } = options.public;
+    await app.register(oauthRoutes, { context: oauth, metrics });
+    await app.register(wellKnownRoutes, { issuer: oauth.issuer, jwks: () => oauth.keys.jwks() });
+    await app.register(healthRoutes, { checkReady });
+  }
+  if (options.admin) {
+    await app.register(adminRoutes, { ...options.admin, metrics, prefix: ADMIN_PREFIX });
+  }
   return app;
+}
+
+/**
+ * HTTPS through Fastify's serverFactory: the app keeps its plain-HTTP types, the socket speaks TLS.
+ */
+function httpsServerFactory(tls: { cert: Buffer; key: Buffer }): FastifyServerFactory {
+  return (handler) => {
+    const server = createHttpsServer(
+      { cert: tls.cert, key: tls.key, maxHeaderSize: SERVER_LIMITS.maxHeaderSize },
+      handler,
+    );
+    server.requestTimeout = SERVER_LIMITS.requestTimeout;
+    server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeout;
+    server.maxRequestsPerSocket = SERVER_LIMITS.maxRequestsPerSocket;
+    return server as unknown as ReturnType<FastifyServerFactory>;
+  };
 }

@@ -1,5 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../domain/domain-error.js';
 import { invalidRequest, OAuthError, serverError } from '../oauth/errors.js';
+
+const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
 
 /** RFC 6749 §5.1/§5.2: nothing an OAuth endpoint answers may be cached. */
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
@@ -23,6 +26,15 @@ export function handleError(
   reply: FastifyReply,
 ): FastifyReply {
   if (error instanceof OAuthError) return sendOAuthError(reply, error);
+  if (error instanceof DomainError && error.code === 'unavailable') {
+    request.log.warn({ err: error }, 'database out of reach');
+    return sendOAuthError(
+      reply,
+      new OAuthError('temporarily_unavailable', `${error.message}; retry shortly`, 503, {
+        'Retry-After': String(RETRY_AFTER_UNAVAILABLE_SECONDS),
+      }),
+    );
+  }
   const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
   if (status === 413) {
     return sendOAuthError(

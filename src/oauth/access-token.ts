@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '../domain/client-directory.js';
-import type { TokenEndpointContext } from './ports.js';
+import type { OAuthContext } from './ports.js';
 import { formatScope, type RequestedScope } from './scope.js';
 
 /** The RFC 6749 §5.1 success body. */
@@ -28,7 +28,7 @@ export interface AccessTokenClaims {
 export function issueAccessToken(
   client: Client,
   scope: RequestedScope,
-  context: Pick<TokenEndpointContext, 'keys' | 'clock' | 'issuer' | 'audience'>,
+  context: Pick<OAuthContext, 'keys' | 'clock' | 'issuer' | 'audience'>,
 ): TokenResponse {
   const iat = Math.floor(context.clock.now() / 1000);
   const lifetime = client.lifetimes[scope.tokenClass];

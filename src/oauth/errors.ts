@@ -1,10 +1,16 @@
-/** The error codes lean-auth answers with: RFC 6749 §5.2, plus `server_error` for the unexpected. */
+/**
+ * The error codes lean-auth answers with: RFC 6749 §5.2, plus the two of §4.1.2.1 for what is not
+ * the client's fault: `server_error` (unexpected) and `temporarily_unavailable` (throttled, or the
+ * database out of reach).
+ */
 export const OAUTH_ERROR_CODES = [
   'invalid_request',
   'invalid_client',
+  'unauthorized_client',
   'unsupported_grant_type',
   'invalid_scope',
   'server_error',
+  'temporarily_unavailable',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 

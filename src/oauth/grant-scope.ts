@@ -1,6 +1,6 @@
 import type { Client } from '../domain/client-directory.js';
 import { invalidScope } from './errors.js';
-import type { TokenEndpointContext } from './ports.js';
+import type { OAuthContext } from './ports.js';
 import { parseScope, type RequestedScope } from './scope.js';
 
 /**
@@ -10,7 +10,7 @@ import { parseScope, type RequestedScope } from './scope.js';
 export async function grantScope(
   client: Client,
   rawScope: string | undefined,
-  context: Pick<TokenEndpointContext, 'customers'>,
+  context: Pick<OAuthContext, 'customers'>,
 ): Promise<RequestedScope> {
   const scope = parseScope(rawScope);
   if (!client.tokenClasses.has(scope.tokenClass)) {

@@ -3,6 +3,8 @@ import { GRANT_TYPES_SUPPORTED } from './token-endpoint.js';
 
 export const TOKEN_PATH = '/oauth2/token';
 export const JWKS_PATH = '/.well-known/jwks.json';
+export const INTROSPECTION_PATH = '/oauth2/introspect';
+export const REVOCATION_PATH = '/oauth2/revoke';
 
 /**
  * The RFC 8414 authorization server metadata. It claims only what this server does: no
@@ -15,6 +17,10 @@ export function authorizationServerMetadata(issuer: string): Record<string, unkn
     jwks_uri: `${issuer}${JWKS_PATH}`,
     grant_types_supported: [...GRANT_TYPES_SUPPORTED],
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    introspection_endpoint: `${issuer}${INTROSPECTION_PATH}`,
+    introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    revocation_endpoint: `${issuer}${REVOCATION_PATH}`,
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     // customer.<customer_id> scopes are per customer and cannot be listed.
     scopes_supported: ['api'],
     // RFC 8414 makes this member required; with no authorization endpoint the honest value is empty.

@@ -1,14 +1,38 @@
+import type { JsonWebKey } from 'node:crypto';
 import type { Client } from '../domain/client-directory.js';
 import type { Clock } from '../domain/clock.js';
 import type { JwsSigner } from '../domain/jws-signer.js';
 import type { CustomerRow } from '../store/store.js';
 
-/** What the protocol needs from the rest of the server; each is a cached, in-memory answer. */
-export interface TokenEndpointContext {
+/**
+ * What the OAuth endpoints need from the rest of the server. The token endpoint uses only
+ * in-memory answers (caches, the key ring, a counter); introspection and revocation also ask the
+ * revocation list.
+ */
+export interface OAuthContext {
   readonly clients: { find(clientId: string): Promise<Client | null> };
   readonly customers: { find(customerId: string): Promise<CustomerRow | null> };
-  readonly keys: { activeSigner(): JwsSigner };
+  readonly keys: { activeSigner(): JwsSigner; jwks(): { keys: JsonWebKey[] } };
+  /** Counts a failed client authentication (audit log, throttling); must do no I/O on the way. */
+  readonly failedAuthentications: { note(clientId: string, sourceIp: string): void };
+  /** Seconds a caller must wait after too many failed authentications; 0 to go on. No I/O. */
+  readonly throttle: { retryAfter(clientId: string, sourceIp: string): number };
+  readonly revocations: {
+    revoke(token: { jti: string; clientId: string; expiresAt: number }): Promise<void>;
+    isRevoked(jti: string): Promise<boolean>;
+  };
   readonly clock: Clock;
   readonly issuer: string;
   readonly audience: string;
+}
+
+/** A request to an OAuth endpoint as it arrived, free of any HTTP framework. */
+export interface OAuthRequest {
+  readonly contentType: string | undefined;
+  readonly body: Buffer | undefined;
+  readonly authorization: string | undefined;
+  /** The raw query string, without '?'. */
+  readonly query: string;
+  /** The caller's address, for the audit log of failed authentications. */
+  readonly sourceIp: string;
 }

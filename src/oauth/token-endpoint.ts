@@ -1,42 +1,25 @@
 import { issueAccessToken, type TokenResponse } from './access-token.js';
-import { authenticateClient } from './authenticate-client.js';
-import { readClientCredentials } from './client-credentials.js';
+import { authenticateCaller, readForm } from './authenticated-request.js';
 import { invalidRequest, unsupportedGrantType } from './errors.js';
-import { type FormParameters, parseFormBody } from './form-body.js';
+import type { FormParameters } from './form-body.js';
 import { grantScope } from './grant-scope.js';
-import type { TokenEndpointContext } from './ports.js';
+import type { OAuthContext, OAuthRequest } from './ports.js';
 
 export const GRANT_TYPES_SUPPORTED = ['client_credentials'] as const;
-
-/** A token request as it arrived, free of any HTTP framework. */
-export interface TokenRequest {
-  readonly contentType: string | undefined;
-  readonly body: Buffer | undefined;
-  readonly authorization: string | undefined;
-  /** The raw query string, without '?'. */
-  readonly query: string;
-}
 
 /**
  * POST /oauth2/token for the client-credentials grant (RFC 6749 §4.4), as a pipeline of named
  * steps. Throws OAuthError for every refusal.
  */
 export async function handleTokenRequest(
-  request: TokenRequest,
-  context: TokenEndpointContext,
+  request: OAuthRequest,
+  context: OAuthContext,
 ): Promise<TokenResponse> {
-  rejectParametersInUrl(request.query);
-  const parameters = parseFormBody(request.contentType, request.body);
+  const parameters = readForm(request);
   requireClientCredentialsGrant(parameters);
-  const credentials = readClientCredentials(parameters, request.authorization);
-  const client = await authenticateClient(credentials, context);
+  const client = await authenticateCaller(request, parameters, context);
   const scope = await grantScope(client, parameters.get('scope'), context);
   return issueAccessToken(client, scope, context);
-}
-
-/** RFC 6749 §2.3.1: credentials must not travel in the URL, where logs and proxies keep them. */
-function rejectParametersInUrl(query: string): void {
-  if (query !== '') throw invalidRequest('parameters must be sent in the request body, not in the URL');
 }
 
 function requireClientCredentialsGrant(parameters: FormParameters): void {

@@ -1,24 +1,52 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { buildApp } from '../http/build-app.js';
+import type { AdminOptions } from '../http/admin/admin-routes.js';
+import { buildApp, type PublicOptions } from '../http/build-app.js';
 import type { Services } from './services.js';
 
-/** The HTTP app over the services: the token endpoint reads only caches and the in-memory key. */
-export function buildHttpApp(services: Services, logger: FastifyBaseLogger): Promise<FastifyInstance> {
+/** The public surface over the services: the token endpoint reads only caches and the in-memory key. */
+export function publicOptions(services: Services): PublicOptions {
   const { config, keys } = services;
-  return buildApp({
-    logger,
-    token: {
+  return {
+    oauth: {
       clients: services.clientDirectory,
       customers: services.customerDirectory,
       keys,
+      failedAuthentications: services.authenticationFailures,
+      throttle: services.throttle,
+      revocations: services.revocations,
       clock: services.clock,
       issuer: config.issuer,
       audience: config.tokenAudience,
     },
-    jwks: () => keys.jwks(),
     checkReady: async () => {
       if (!keys.ready) throw new Error('no signing key loaded');
+      if (!services.cachesInStep()) throw new Error('the database change notices are not arriving');
       await services.store.ping();
     },
+  };
+}
+
+/** The admin surface over the same services as the CLI. */
+export function adminOptions(services: Services, adminToken: string): AdminOptions {
+  return {
+    adminToken,
+    applications: services.applications,
+    customers: services.customers,
+    keys: services.keys,
+    listAudit: (filter, page) => services.audit.list(services.store, filter, page),
+  };
+}
+
+/** One server with both surfaces (no ADMIN_PORT): what the tests inject into. */
+export function buildHttpApp(
+  services: Services,
+  logger: FastifyBaseLogger,
+  adminToken?: string,
+): Promise<FastifyInstance> {
+  return buildApp({
+    logger,
+    trustProxy: services.config.trustProxy,
+    public: publicOptions(services),
+    ...(adminToken !== undefined && { admin: adminOptions(services, adminToken) }),
   });
 }

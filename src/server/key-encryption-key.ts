@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
+import { sandboxSecretFile } from './sandbox-secret-file.js';
 
 export const SANDBOX_KEY_FILE = 'key-encryption.key';
 
@@ -17,14 +16,5 @@ export function resolveKeyEncryptionKey(config: Config, warn: (message: string) 
     `KEY_ENCRYPTION_KEY is not set: signing keys are sealed with the sandbox key in ${file}. ` +
       'Set KEY_ENCRYPTION_KEY (32 bytes, hex or base64) for anything but a sandbox.',
   );
-  mkdirSync(config.dataDir, { recursive: true });
-  try {
-    // 'wx': of two processes starting together, one writes and the other reads what it wrote.
-    writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
-  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte hex key`);
-  return key;
+  return Buffer.from(sandboxSecretFile(file).value, 'hex');
 }

@@ -1,35 +1,55 @@
 import type { Config } from '../config/config.js';
 import { Applications } from '../domain/applications.js';
+import { AuditTrail } from '../domain/audit-trail.js';
+import { AuthThrottle } from '../domain/auth-throttle.js';
 import { ChangeFeed } from '../domain/change-feed.js';
 import { ClientDirectory } from '../domain/client-directory.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { CustomerDirectory } from '../domain/customer-directory.js';
 import { Customers } from '../domain/customers.js';
-import { SigningKeys } from '../domain/signing-keys.js';
+import { FailedAuthentications } from '../domain/failed-authentications.js';
+import { JWKS_MAX_AGE_SECONDS, SigningKeys } from '../domain/signing-keys.js';
+import { TokenRevocations } from '../domain/token-revocations.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { resolveKeyEncryptionKey } from './key-encryption-key.js';
+import { redisThrottleCounters } from './redis-throttle-counters.js';
 
 export interface ServiceLogger {
   warn(message: string): void;
   error(object: object, message: string): void;
 }
 
+/** How often each instance checks whether the scheduled key rotation is due. */
+const KEY_SCHEDULE_CHECK_MS = 60_000;
+/** Pre-publication margin on top of the JWKS cache lifetime. */
+const PRE_PUBLICATION_MARGIN_MS = 60_000;
+
 /** The domain over one store: what the server and every CLI command share. */
 export interface Services {
   readonly config: Config;
   readonly store: Store;
   readonly clock: Clock;
+  readonly audit: AuditTrail;
   readonly applications: Applications;
   readonly customers: Customers;
   readonly keys: SigningKeys;
   readonly clientDirectory: ClientDirectory;
   readonly customerDirectory: CustomerDirectory;
+  readonly revocations: TokenRevocations;
+  readonly failedAuthentications: FailedAuthentications;
+  /** False while the store's change notices are not arriving: cached data may be going stale. */
+  cachesInStep(): boolean;
+  /** Brute-force throttling of client authentication (shared through Redis with REDIS_URL). */
+  readonly throttle: AuthThrottle;
+  /** Where a failed client authentication is told: the audit log's counts and the throttle. */
+  readonly authenticationFailures: { note(clientId: string, sourceIp: string): void };
   /**
-   * Keeps the caches and the key ring in step with what other processes write (a long-running
-   * server wants this; a one-shot CLI command does not).
+   * What a long-running server does beside answering requests (a one-shot CLI command does none
+   * of it): follow other processes' changes, write the failed-authentication counts, purge
+   * expired revocations, and rotate the signing key when KEY_ROTATION_INTERVAL says so.
    */
-  followExternalChanges(): void;
+  runInBackground(): void;
   close(): Promise<void>;
 }
 
@@ -41,9 +61,10 @@ export async function openServices(
 ): Promise<Services> {
   let keyEncryptionKey: Buffer | undefined;
   const store = await openStore(config.database);
-  const feed = new ChangeFeed();
-  const applications = new Applications(store, clock, feed);
-  const keys = new SigningKeys(store, clock, feed, {
+  const feed = new ChangeFeed({ clock, staleTtlMs: config.cacheStaleTtlSeconds * 1000 });
+  const audit = new AuditTrail(clock);
+  const applications = new Applications(store, clock, feed, audit, config.secretRotationGraceSeconds);
+  const keys = new SigningKeys(store, clock, audit, {
     alg: config.signingAlg,
     keyEncryptionKey: () => {
       keyEncryptionKey ??= resolveKeyEncryptionKey(config, (message) => logger.warn(message));
@@ -51,34 +72,69 @@ export async function openServices(
     },
     longestTokenLifetime: async () =>
       Math.max(config.apiTokenTtl, config.customerTokenTtl, (await store.longestTokenTtlOverride()) ?? 0),
+    prePublicationMs: JWKS_MAX_AGE_SECONDS * 1000 + PRE_PUBLICATION_MARGIN_MS,
+    rotationIntervalMs: config.keyRotationIntervalMs,
   });
-
-  let stopWatching = () => {};
+  const reportError = (what: string) => (error: unknown) => logger.error({ err: error }, what);
+  const revocations = new TokenRevocations(store, clock, reportError('purging expired revocations failed'));
+  const failedAuthentications = new FailedAuthentications(
+    store,
+    clock,
+    reportError('writing failed authentications to the audit log failed'),
+  );
+  const stops: (() => void)[] = [];
+  const sharedCounters = config.redisUrl === undefined ? undefined : redisThrottleCounters(config.redisUrl);
+  const throttle = new AuthThrottle(clock, sharedCounters, reportError('shared throttling counters failed'));
 
   return {
     config,
     store,
     clock,
+    audit,
     applications,
-    customers: new Customers(store, applications, clock, feed),
+    customers: new Customers(store, applications, clock, feed, audit),
     keys,
     clientDirectory: new ClientDirectory(store, clock, feed, {
       defaultLifetimes: { api: config.apiTokenTtl, customer: config.customerTokenTtl },
     }),
     customerDirectory: new CustomerDirectory(store, feed),
-    followExternalChanges() {
-      stopWatching();
-      stopWatching = store.watchExternalChanges((change) => {
-        feed.publish(change);
-        if (change.entity === 'anything' || change.entity === 'signing_key') {
-          keys
-            .reload()
-            .catch((error: unknown) => logger.error({ err: error }, 'reloading signing keys failed'));
-        }
-      });
+    revocations,
+    failedAuthentications,
+    throttle,
+    cachesInStep: () => feed.noticesLostSince === null,
+    authenticationFailures: {
+      note(clientId, sourceIp) {
+        failedAuthentications.note(clientId, sourceIp);
+        throttle.failed(clientId, sourceIp);
+      },
     },
+
+    runInBackground() {
+      if (stops.length > 0) return;
+      const reloadKeys = () => void keys.reload().catch(reportError('reloading signing keys failed'));
+      stops.push(
+        store.watchExternalChanges((change) => {
+          feed.publish(change);
+          if (change.entity === 'anything' || change.entity === 'signing_key') reloadKeys();
+        }),
+      );
+      failedAuthentications.start();
+      revocations.startPurging();
+      const schedule = setInterval(
+        () => void keys.rotateIfDue().catch(reportError('scheduled key rotation failed')),
+        KEY_SCHEDULE_CHECK_MS,
+      );
+      schedule.unref();
+      stops.push(
+        () => clearInterval(schedule),
+        () => revocations.stopPurging(),
+      );
+    },
+
     async close() {
-      stopWatching();
+      for (const stop of stops.splice(0)) stop();
+      await failedAuthentications.stop().catch(reportError('writing failed authentications failed'));
+      await sharedCounters?.close();
       await store.close();
     },
   };

@@ -1,49 +1,153 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../domain/clock.js';
 import { createDemoIfEmpty, type DemoCredentials } from '../domain/demo-seed.js';
-import { buildHttpApp } from './http-app.js';
+import { buildApp } from '../http/build-app.js';
+import { Metrics } from '../http/metrics.js';
+import { resolveAdminToken } from './admin-token.js';
+import { adminOptions, publicOptions } from './http-app.js';
 import { openServices, type Services } from './services.js';
+import { closeGracefully } from './shutdown.js';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
+  /** The admin API's own server when ADMIN_PORT is set; otherwise the admin API is on `app`. */
+  readonly adminApp: FastifyInstance | undefined;
   readonly services: Services;
   /** The base URL the server listens on, e.g. http://127.0.0.1:8080. */
   readonly url: string;
+  /** Where the admin API answers (under /admin/v1). */
+  readonly adminUrl: string;
   /** The demo application created on this start, if the store was empty (sandbox only). */
   readonly demo: DemoCredentials | undefined;
+  /** The sandbox admin token, on the start that generated it (to print once). */
+  readonly generatedAdminToken: { token: string; file: string } | undefined;
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /**
+   * False in a cluster worker: its primary already did the one-time start work (the sandbox demo,
+   * the generated admin token) and printed it. Default true.
+   */
+  readonly firstStart?: boolean;
+}
+
+/** What the first start of a deployment creates and must print once. */
+export interface FirstStart {
+  readonly demo: DemoCredentials | undefined;
+  readonly generatedAdminToken: { token: string; file: string } | undefined;
+}
+
 /** Opens the store, loads or creates the signing key, seeds a sandbox, and listens. */
-export async function startServer(config: Config, logger: Logger, clock?: Clock): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  clock?: Clock,
+  options: StartOptions = {},
+): Promise<RunningServer> {
+  const firstStart = options.firstStart ?? true;
+  const admin = resolveAdminToken(config);
   const services = await openServices(config, logger, clock);
+  const apps: FastifyInstance[] = [];
   try {
     await services.keys.start();
-    services.followExternalChanges();
-    const demo =
-      config.env === 'sandbox'
-        ? await createDemoIfEmpty(services.applications, services.customers)
-        : undefined;
-    const app = await buildHttpApp(services, logger);
-    await app.listen({ port: config.port, host: config.host });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    services.runInBackground();
+    const demo = firstStart ? await seedSandbox(config, services) : undefined;
+    const separateAdmin = config.adminPort !== undefined;
+    const metrics = new Metrics();
+    const tls = readTls(config);
+    const app = await buildApp({
+      logger,
+      trustProxy: config.trustProxy,
+      metrics,
+      tls,
+      public: publicOptions(services),
+      ...(!separateAdmin && { admin: adminOptions(services, admin.token) }),
+    });
+    apps.push(app);
+    const url = await listen(app, config.host, config.port, tls !== undefined);
+    let adminApp: FastifyInstance | undefined;
+    let adminUrl = url;
+    if (separateAdmin) {
+      adminApp = await buildApp({
+        logger,
+        trustProxy: config.trustProxy,
+        metrics,
+        tls,
+        admin: adminOptions(services, admin.token),
+      });
+      apps.push(adminApp);
+      adminUrl = await listen(adminApp, config.host, config.adminPort ?? 0, tls !== undefined);
+    }
     return {
       app,
+      adminApp,
       services,
-      url: `http://${host}:${port}`,
+      url,
+      adminUrl,
       demo,
+      generatedAdminToken: firstStart ? generatedAdminToken(admin) : undefined,
       async close() {
-        await app.close();
+        await closeGracefully(apps);
         await services.close();
       },
     };
   } catch (error) {
+    for (const running of apps) await running.close();
     await services.close();
     throw error;
+  }
+}
+
+/**
+ * The start work a cluster primary does once before it forks: migrate, make the signing key, seed
+ * the sandbox, generate the sandbox admin token. Then it closes the store again.
+ */
+export async function prepareFirstStart(config: Config, logger: Logger): Promise<FirstStart> {
+  const admin = resolveAdminToken(config);
+  const services = await openServices(config, logger);
+  try {
+    await services.keys.start();
+    return { demo: await seedSandbox(config, services), generatedAdminToken: generatedAdminToken(admin) };
+  } finally {
+    await services.close();
+  }
+}
+
+function seedSandbox(config: Config, services: Services): Promise<DemoCredentials | undefined> {
+  if (config.env !== 'sandbox') return Promise.resolve(undefined);
+  return createDemoIfEmpty(services.applications, services.customers);
+}
+
+function generatedAdminToken(admin: ReturnType<typeof resolveAdminToken>): FirstStart['generatedAdminToken'] {
+  return admin.created && admin.file ? { token: admin.token, file: admin.file } : undefined;
+}
+
+/** The banners of a first start, as `lean-auth serve` prints them on the console (never in the log). */
+export function firstStartBanners(config: Config, first: FirstStart, adminUrl: string): string {
+  return (
+    (first.demo ? demoBanner(first.demo, `${config.issuer}/oauth2/token`) : '') +
+    (first.generatedAdminToken ? adminTokenBanner(first.generatedAdminToken, adminUrl) : '')
+  );
+}
+
+async function listen(app: FastifyInstance, host: string, port: number, https: boolean): Promise<string> {
+  await app.listen({ port, host });
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  return `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+}
+
+/** The certificate and key named by TLS_CERT_FILE and TLS_KEY_FILE, read once at start. */
+function readTls(config: Config): { cert: Buffer; key: Buffer } | undefined {
+  if (!config.tls) return undefined;
+  try {
+    return { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
+  } catch (error) {
+    throw new Error(`cannot read TLS_CERT_FILE or TLS_KEY_FILE: ${(error as Error).message}`);
   }
 }
 
@@ -63,6 +167,17 @@ export function demoBanner(demo: DemoCredentials, tokenEndpoint: string): string
     curl('api'),
     'A customer token:',
     curl(`customer.${demo.customerId}`),
+    '',
+    '',
+  ].join('\n');
+}
+
+/** What the start that generated the sandbox admin token prints, once. */
+export function adminTokenBanner(generated: { token: string; file: string }, adminUrl: string): string {
+  return [
+    'lean-auth sandbox: generated an admin token for the admin API (kept in ' + generated.file + ').',
+    `  ADMIN_TOKEN    ${generated.token}`,
+    `  curl -s -H "Authorization: Bearer ${generated.token}" ${adminUrl}/admin/v1/applications`,
     '',
     '',
   ].join('\n');

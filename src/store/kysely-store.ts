@@ -5,11 +5,13 @@ import type { Database } from './schema.js';
 import {
   type ApplicationPatch,
   type ApplicationRow,
+  type AuditEvent,
+  type AuditFilter,
   type CustomerRow,
   type Page,
+  type RevokedToken,
   type SecretRow,
   type SigningKeyRow,
-  type SigningKeyStatus,
   type Status,
   type Store,
   type StoreChange,
@@ -24,6 +26,8 @@ export interface DialectSpecifics {
   watchExternalChanges(listener: (change: StoreChange) => void): () => void;
   /** Runs the migrations so that two processes starting at once cannot both apply one. */
   withMigrationLock(migrate: () => Promise<void>): Promise<void>;
+  /** The schema holding the tables (and the migration bookkeeping), when not the default one. */
+  readonly schema?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -36,7 +40,12 @@ export class KyselyStore implements Store {
 
   migrate(): Promise<void> {
     return this.dialect.withMigrationLock(async () => {
-      const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+      const migrator = new Migrator({
+        db: this.db,
+        provider: migrationProvider,
+        // Without it Kysely looks for its bookkeeping tables in every schema and may find another's.
+        ...(this.dialect.schema !== undefined && { migrationTableSchema: this.dialect.schema }),
+      });
       const { error, results } = await migrator.migrateToLatest();
       if (error) {
         const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -59,11 +68,20 @@ export class KyselyStore implements Store {
 
   /** Runs `work` in one transaction that also announces `change` to other processes. */
   private write<T>(change: StoreChange, work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.inTransaction(async (tx) => {
       const result = await work(tx);
       await this.dialect.announce(tx, change);
       return result;
     });
+  }
+
+  /** Kysely cannot nest transactions: inside one, go on in it. */
+  private inTransaction<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.isTransaction ? work(this.db) : this.db.transaction().execute(work);
+  }
+
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    return this.inTransaction((tx) => work(tx === this.db ? this : new KyselyStore(tx, this.dialect)));
   }
 
   async insertApplication(application: ApplicationRow, secret: SecretRow): Promise<void> {
@@ -110,6 +128,7 @@ export class KyselyStore implements Store {
           ...(patch.tokenClasses !== undefined && { token_classes: patch.tokenClasses.join(' ') }),
           ...(patch.apiTokenTtl !== undefined && { api_token_ttl: patch.apiTokenTtl }),
           ...(patch.customerTokenTtl !== undefined && { customer_token_ttl: patch.customerTokenTtl }),
+          ...(patch.resourceServer !== undefined && { resource_server: patch.resourceServer ? 1 : 0 }),
           updated_at: updatedAt,
         })
         .where('client_id', '=', clientId)
@@ -196,38 +215,151 @@ export class KyselyStore implements Store {
   }
 
   async listSigningKeys(): Promise<SigningKeyRow[]> {
-    const rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
+    const rows = await this.db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('activates_at', 'desc')
+      .execute();
     return rows.map(signingKeyFromDb);
   }
 
-  async activateSigningKey(
+  async addSigningKey(
     key: SigningKeyRow,
-    change: { now: number; retiredUntil: number; expectedActiveKid: string | null },
+    change: { now: number; previousExpiresAt: number | null },
   ): Promise<void> {
     try {
       await this.write({ entity: 'signing_key' }, async (tx) => {
-        const active = await tx
-          .selectFrom('signing_keys')
-          .select('kid')
-          .where('status', '=', 'active')
-          .executeTakeFirst();
-        if ((active?.kid ?? null) !== change.expectedActiveKid) {
-          throw new StoreConflictError('another process changed the active signing key first');
-        }
-        await tx
-          .updateTable('signing_keys')
-          .set({ status: 'retired', retired_at: change.now, expires_at: change.retiredUntil })
-          .where('status', '=', 'active')
-          .execute();
-        await tx.deleteFrom('signing_keys').where('expires_at', '<=', change.now).execute();
+        // First the insert: the unique rotated_from makes a racing second rotation fail here.
         await tx.insertInto('signing_keys').values(signingKeyToDb(key)).execute();
+        if (key.rotatedFrom !== '') {
+          await tx
+            .updateTable('signing_keys')
+            .set({ expires_at: change.previousExpiresAt })
+            .where('kid', '=', key.rotatedFrom)
+            .execute();
+        }
+        await tx.deleteFrom('signing_keys').where('expires_at', '<=', change.now).execute();
       });
     } catch (error) {
       if (this.dialect.isUniqueViolation(error)) {
-        throw new StoreConflictError('another process activated a signing key first', { cause: error });
+        throw new StoreConflictError('another process rotated the signing key first', { cause: error });
       }
       throw error;
     }
+  }
+
+  async rotateSecret(
+    secret: SecretRow,
+    change: { now: number; previousExpiresAt: number },
+  ): Promise<boolean> {
+    return this.write({ entity: 'application', id: secret.clientId }, async (tx) => {
+      const application = await tx
+        .selectFrom('applications')
+        .select('client_id')
+        .where('client_id', '=', secret.clientId)
+        .executeTakeFirst();
+      if (!application) return false;
+      // Whatever was still in its grace period goes now: with the new one, two at most are live.
+      await tx
+        .deleteFrom('client_secrets')
+        .where('client_id', '=', secret.clientId)
+        .where('expires_at', 'is not', null)
+        .execute();
+      if (change.previousExpiresAt <= change.now) {
+        await tx.deleteFrom('client_secrets').where('client_id', '=', secret.clientId).execute();
+      } else {
+        await tx
+          .updateTable('client_secrets')
+          .set({ expires_at: change.previousExpiresAt })
+          .where('client_id', '=', secret.clientId)
+          .execute();
+      }
+      await tx.insertInto('client_secrets').values(secretToDb(secret)).execute();
+      return true;
+    });
+  }
+
+  async revokeToken(token: RevokedToken): Promise<void> {
+    await this.db
+      .insertInto('revoked_tokens')
+      .values({
+        jti: token.jti,
+        client_id: token.clientId,
+        revoked_at: token.revokedAt,
+        expires_at: token.expiresAt,
+      })
+      .onConflict((oc) => oc.column('jti').doNothing())
+      .execute();
+  }
+
+  async isTokenRevoked(jti: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('revoked_tokens')
+      .select('jti')
+      .where('jti', '=', jti)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async purgeRevokedTokens(now: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('revoked_tokens')
+      .where('expires_at', '<=', now)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async insertAuditEvents(events: readonly AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.db
+      .insertInto('audit_events')
+      .values(
+        events.map((e) => ({
+          id: e.id,
+          at: e.at,
+          actor: e.actor,
+          action: e.action,
+          target_type: e.targetType,
+          target_id: e.targetId,
+          detail: JSON.stringify(e.detail),
+        })),
+      )
+      .execute();
+  }
+
+  async listAuditEvents(filter: AuditFilter, page: Page): Promise<AuditEvent[]> {
+    let query = this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(page.limit);
+    if (filter.action !== undefined) query = query.where('action', '=', filter.action);
+    if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
+    if (filter.targetId !== undefined) query = query.where('target_id', '=', filter.targetId);
+    if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
+    if (filter.until !== undefined) query = query.where('at', '<', filter.until);
+    if (page.after !== undefined) {
+      const last = await this.db
+        .selectFrom('audit_events')
+        .select(['at', 'id'])
+        .where('id', '=', page.after)
+        .executeTakeFirst();
+      if (!last) return [];
+      query = query.where((eb) =>
+        eb.or([eb('at', '<', last.at), eb.and([eb('at', '=', last.at), eb('id', '<', last.id)])]),
+      );
+    }
+    return (await query.execute()).map((r) => ({
+      id: r.id,
+      at: Number(r.at),
+      actor: r.actor,
+      action: r.action,
+      targetType: r.target_type,
+      targetId: r.target_id,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }));
   }
 }
 
@@ -241,6 +373,7 @@ function applicationToDb(a: ApplicationRow): Row<'applications'> {
     token_classes: a.tokenClasses.join(' '),
     api_token_ttl: a.apiTokenTtl,
     customer_token_ttl: a.customerTokenTtl,
+    resource_server: a.resourceServer ? 1 : 0,
     created_at: a.createdAt,
     updated_at: a.updatedAt,
   };
@@ -254,6 +387,7 @@ function applicationFromDb(r: Row<'applications'>): ApplicationRow {
     tokenClasses: r.token_classes.split(' ').filter(Boolean) as TokenClass[],
     apiTokenTtl: r.api_token_ttl,
     customerTokenTtl: r.customer_token_ttl,
+    resourceServer: Number(r.resource_server) === 1,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -293,11 +427,11 @@ function signingKeyToDb(k: SigningKeyRow): Row<'signing_keys'> {
   return {
     kid: k.kid,
     alg: k.alg,
-    status: k.status,
     public_jwk: k.publicJwk,
     sealed_private_key: k.sealedPrivateKey,
     created_at: k.createdAt,
-    retired_at: k.retiredAt,
+    activates_at: k.activatesAt,
+    rotated_from: k.rotatedFrom,
     expires_at: k.expiresAt,
   };
 }
@@ -306,11 +440,11 @@ function signingKeyFromDb(r: Row<'signing_keys'>): SigningKeyRow {
   return {
     kid: r.kid,
     alg: r.alg,
-    status: r.status as SigningKeyStatus,
     publicJwk: r.public_jwk,
     sealedPrivateKey: r.sealed_private_key,
     createdAt: Number(r.created_at),
-    retiredAt: r.retired_at === null ? null : Number(r.retired_at),
+    activatesAt: Number(r.activates_at),
+    rotatedFrom: r.rotated_from,
     expiresAt: r.expires_at === null ? null : Number(r.expires_at),
   };
 }

@@ -8,6 +8,8 @@ import type { Store, StoreChange } from './store.js';
 const QUERY_TIMEOUT_MS = 5_000;
 const RECONNECT_DELAY_MS = 500;
 const CHANNEL_PREFIX = 'lean_auth_changes';
+/** How often the listening connection proves it is alive: a database that stops answering sends no error. */
+const HEARTBEAT_MS = 2_000;
 
 /** bigint columns hold millisecond times, which fit a JavaScript number exactly. */
 const types = {
@@ -82,6 +84,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
 
     // Kysely's PostgreSQL migrator already holds an advisory lock and a transaction.
     withMigrationLock: (migrate) => migrate(),
+    schema,
 
     async close() {
       listener.stop();
@@ -98,6 +101,7 @@ class ChangeListener {
   private client: pg.Client | undefined;
   private running = false;
   private retry: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: pg.ClientConfig,
@@ -114,6 +118,7 @@ class ChangeListener {
   stop(): void {
     this.running = false;
     clearTimeout(this.retry);
+    clearInterval(this.heartbeat);
     const client = this.client;
     this.client = undefined;
     client?.end().catch(() => {});
@@ -139,10 +144,18 @@ class ChangeListener {
     }
     this.client = client;
     if (reconnecting) this.onChange({ entity: 'anything' });
+    clearInterval(this.heartbeat);
+    // query_timeout bounds each beat: a frozen server makes it fail, which counts as a lost connection.
+    this.heartbeat = setInterval(() => {
+      if (this.client === client) client.query('select 1').catch(() => this.lost(client));
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
   }
 
   private lost(client: pg.Client): void {
     if (this.client !== undefined && this.client !== client) return;
+    if (this.client === client && this.running) this.onChange({ entity: 'lost' });
+    clearInterval(this.heartbeat);
     this.client = undefined;
     client.end().catch(() => {});
     if (!this.running || this.retry) return;
@@ -157,7 +170,7 @@ class ChangeListener {
 function parseChange(payload: string | undefined): StoreChange {
   try {
     const change = JSON.parse(payload ?? '') as StoreChange;
-    if (['application', 'customer', 'signing_key', 'anything'].includes(change.entity)) return change;
+    if (['application', 'customer', 'signing_key'].includes(change.entity)) return change;
   } catch {}
   return { entity: 'anything' };
 }

@@ -8,6 +8,8 @@ export interface Database {
     token_classes: string;
     api_token_ttl: number | null;
     customer_token_ttl: number | null;
+    /** 1 when the application may introspect any token (a resource server), else 0. */
+    resource_server: number;
     created_at: number;
     updated_at: number;
   };
@@ -28,11 +30,28 @@ export interface Database {
   signing_keys: {
     kid: string;
     alg: string;
-    status: string;
     public_jwk: string;
     sealed_private_key: string;
     created_at: number;
-    retired_at: number | null;
+    activates_at: number;
+    /** The kid of the key this one follows ('' for the first key); unique, so one rotation wins. */
+    rotated_from: string;
     expires_at: number | null;
+  };
+  revoked_tokens: {
+    jti: string;
+    client_id: string;
+    revoked_at: number;
+    expires_at: number;
+  };
+  audit_events: {
+    id: string;
+    at: number;
+    actor: string;
+    action: string;
+    target_type: string;
+    target_id: string | null;
+    /** JSON: before/after (never a secret), or the counts of failed authentications. */
+    detail: string;
   };
 }

@@ -7,8 +7,10 @@ export type StoreChange =
   | { readonly entity: 'application'; readonly id: string }
   | { readonly entity: 'customer'; readonly id: string }
   | { readonly entity: 'signing_key' }
-  /** Anything may have changed (another process wrote, or change notices may have been missed). */
-  | { readonly entity: 'anything' };
+  /** Anything may have changed (another process wrote, or notices were missed); in step again now. */
+  | { readonly entity: 'anything' }
+  /** The change notices stopped arriving (the database is out of reach): caches may go stale. */
+  | { readonly entity: 'lost' };
 
 export interface ApplicationRow {
   readonly clientId: string;
@@ -18,6 +20,8 @@ export interface ApplicationRow {
   /** Per-application lifetimes in seconds; null means the configured default. */
   readonly apiTokenTtl: number | null;
   readonly customerTokenTtl: number | null;
+  /** May introspect any application's tokens, not only its own. */
+  readonly resourceServer: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -40,24 +44,58 @@ export interface CustomerRow {
   readonly createdAt: number;
 }
 
-export type SigningKeyStatus = 'active' | 'retired';
-
 export interface SigningKeyRow {
   readonly kid: string;
   readonly alg: string;
-  readonly status: SigningKeyStatus;
   /** The public JWK as JSON. */
   readonly publicJwk: string;
   /** The PKCS#8 private key, sealed with the key encryption key. */
   readonly sealedPrivateKey: string;
   readonly createdAt: number;
-  readonly retiredAt: number | null;
-  /** When a retired key may leave the JWKS: no token it signed is valid after this. */
+  /** From this time on the key signs (until a later-created key activates). */
+  readonly activatesAt: number;
+  /** The kid of the key this one follows, '' for the first; one key can follow each. */
+  readonly rotatedFrom: string;
+  /** When the key may leave the JWKS: no token it signed is valid after this. Null while current. */
   readonly expiresAt: number | null;
 }
 
+export interface RevokedToken {
+  readonly jti: string;
+  readonly clientId: string;
+  readonly revokedAt: number;
+  /** The token's own exp, in ms: the record is useless, and purged, after it. */
+  readonly expiresAt: number;
+}
+
+export interface AuditEvent {
+  readonly id: string;
+  readonly at: number;
+  /** Who acted: `cli:<user>`, `admin-api`, or a source address for failed authentications. */
+  readonly actor: string;
+  /** What was done, e.g. `application.create`, `client.authentication_failed`. */
+  readonly action: string;
+  readonly targetType: string;
+  readonly targetId: string | null;
+  /** Before and after (never a secret or a digest), or counts. */
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditFilter {
+  readonly action?: string | undefined;
+  readonly actor?: string | undefined;
+  readonly targetId?: string | undefined;
+  /** Inclusive lower bound on `at`, ms. */
+  readonly since?: number | undefined;
+  /** Exclusive upper bound on `at`, ms. */
+  readonly until?: number | undefined;
+}
+
 export type ApplicationPatch = Partial<
-  Pick<ApplicationRow, 'name' | 'status' | 'tokenClasses' | 'apiTokenTtl' | 'customerTokenTtl'>
+  Pick<
+    ApplicationRow,
+    'name' | 'status' | 'tokenClasses' | 'apiTokenTtl' | 'customerTokenTtl' | 'resourceServer'
+  >
 >;
 
 export interface Page {
@@ -66,7 +104,7 @@ export interface Page {
   readonly after?: string | undefined;
 }
 
-/** A write broke a uniqueness rule (a duplicate app_user_id, a second active key). */
+/** A write broke a uniqueness rule (a duplicate app_user_id, a rotation another process made first). */
 export class StoreConflictError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -111,15 +149,35 @@ export interface Store {
   listCustomers(clientId: string, page: Page): Promise<CustomerRow[]>;
   setCustomerStatus(customerId: string, status: Status): Promise<CustomerRow | undefined>;
 
-  /** Every key still published (active and retired), newest first. */
+  /** Every key still in the store, most recently created first. */
   listSigningKeys(): Promise<SigningKeyRow[]>;
   /**
-   * Makes `key` the active key in one transaction: the current active key, if any, becomes retired
-   * until `retiredUntil`, and retired keys whose time is over at `now` are deleted. With
-   * `expectedActiveKid`, throws StoreConflictError when another process rotated first.
+   * Adds `key` after the key it was rotated from, in one transaction: that key gets
+   * `previousExpiresAt`, and keys whose expiry is over at `now` are deleted. Throws
+   * StoreConflictError when another key already follows the same one (another process rotated).
    */
-  activateSigningKey(
-    key: SigningKeyRow,
-    change: { now: number; retiredUntil: number; expectedActiveKid: string | null },
-  ): Promise<void>;
+  addSigningKey(key: SigningKeyRow, change: { now: number; previousExpiresAt: number | null }): Promise<void>;
+
+  /**
+   * Makes `secret` the application's current secret, in one transaction: the current one stays
+   * live until `previousExpiresAt` (deleted when that is not after `now`), and any older secret is
+   * deleted, so never more than two are live. Returns false for an unknown application.
+   */
+  rotateSecret(secret: SecretRow, change: { now: number; previousExpiresAt: number }): Promise<boolean>;
+
+  /** Records a revoked token; revoking one twice keeps the first record. */
+  revokeToken(token: RevokedToken): Promise<void>;
+  isTokenRevoked(jti: string): Promise<boolean>;
+  /** Deletes revocation records of tokens expired at `now`; returns how many. */
+  purgeRevokedTokens(now: number): Promise<number>;
+
+  insertAuditEvents(events: readonly AuditEvent[]): Promise<void>;
+  /** Events matching the filter, newest first; `page.after` is the id of the last event seen. */
+  listAuditEvents(filter: AuditFilter, page: Page): Promise<AuditEvent[]>;
+
+  /**
+   * Runs `work` in one transaction over a store bound to it: every write in it, and the change
+   * notices, land together or not at all. `work` must use only the store it is given.
+   */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
 }

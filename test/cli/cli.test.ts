@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { digestSecret } from '../../src/domain/client-secrets.js';
+import { JWKS_MAX_AGE_SECONDS } from '../../src/domain/signing-keys.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
 import { type CliResult, randomKeyHex, runCli } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
 
@@ -16,6 +21,13 @@ interface AppJson {
   token_classes: string[];
   api_token_ttl: number | null;
   customer_token_ttl: number | null;
+  resource_server: boolean;
+}
+
+interface RotatedSecretJson {
+  client_id: string;
+  client_secret: string;
+  previous_secret_expires_at: string | null;
 }
 
 interface CustomerJson {
@@ -28,11 +40,14 @@ interface CustomerJson {
 interface KeyJson {
   kid: string;
   alg: string;
-  status: string;
+  state: 'next' | 'active' | 'retired';
   created_at: string;
-  retired_at: string | null;
+  activates_at: string;
   expires_at: string | null;
 }
+
+/** Who the CLI names in the audit log: the operating-system user. */
+const CLI_ACTOR = `cli:${userInfo().username}`;
 
 /** A command that must succeed: exit 0, nothing on stderr, and its stdout as JSON when --json was given. */
 function ok(result: CliResult): CliResult {
@@ -62,6 +77,16 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
   };
   const cli = (...args: string[]) => runCli(args, env);
 
+  /** Looks into the CLI's store directly (between commands, never while one runs). */
+  async function inStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    const store = openSqliteStore(join(temp.dir, 'x.db'));
+    try {
+      return await work(store);
+    } finally {
+      await store.close();
+    }
+  }
+
   before(async () => {
     // Create the store first: the groups below run side by side, and two processes migrating one
     // fresh SQLite file at once collide (see test/store/concurrent-open.test.ts).
@@ -85,6 +110,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
       assert.deepEqual(app.token_classes, ['api', 'customer']);
       assert.equal(app.api_token_ttl, null);
       assert.equal(app.customer_token_ttl, null);
+      assert.equal(app.resource_server, false);
     });
 
     it('list --json shows the application, without any secret', async () => {
@@ -172,6 +198,125 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
       assert.equal(json<AppJson>(await cli('apps', 'show', app.client_id, '--json')).status, 'active');
     });
 
+    it('create --resource-server makes a resource server; update --no-resource-server and --resource-server switch it', async () => {
+      const server = json<AppJson>(
+        await cli('apps', 'create', '--name', 'resource server', '--resource-server', '--json'),
+      );
+      assert.equal(server.resource_server, true);
+      assert.equal(
+        json<AppJson>(await cli('apps', 'show', server.client_id, '--json')).resource_server,
+        true,
+      );
+      assert.match(ok(await cli('apps', 'show', server.client_id)).stdout, /resource server\s+yes/);
+      const off = json<AppJson>(
+        await cli('apps', 'update', server.client_id, '--no-resource-server', '--json'),
+      );
+      assert.equal(off.resource_server, false);
+      assert.equal(off.name, 'resource server', 'an update of the flag leaves the rest alone');
+      const on = json<AppJson>(await cli('apps', 'update', server.client_id, '--resource-server', '--json'));
+      assert.equal(on.resource_server, true);
+      // An update that does not name the flag keeps it.
+      const renamed = json<AppJson>(
+        await cli('apps', 'update', server.client_id, '--name', 'renamed', '--json'),
+      );
+      assert.equal(renamed.resource_server, true);
+    });
+
+    it('rotate-secret --json gives a new client_secret once, and the previous one works for SECRET_ROTATION_GRACE', async () => {
+      const rotatable = json<AppJson>(await cli('apps', 'create', '--name', 'rotatable', '--json'));
+      const before = Date.now();
+      const rotated = json<RotatedSecretJson>(
+        await cli('apps', 'rotate-secret', rotatable.client_id, '--json'),
+      );
+      const after = Date.now();
+      assert.deepEqual(Object.keys(rotated).sort(), [
+        'client_id',
+        'client_secret',
+        'previous_secret_expires_at',
+      ]);
+      assert.equal(rotated.client_id, rotatable.client_id);
+      assert.match(rotated.client_secret, SECRET);
+      assert.notEqual(rotated.client_secret, rotatable.client_secret);
+      const deadline = Date.parse(rotated.previous_secret_expires_at ?? '');
+      // The default grace: 86400 s.
+      assert.ok(
+        deadline >= before + 86_400_000 && deadline <= after + 86_400_000,
+        rotated.previous_secret_expires_at ?? '',
+      );
+
+      // Both secrets are live, and the store holds digests only.
+      const live = await inStore((store) => store.listLiveSecrets(rotatable.client_id, Date.now()));
+      assert.deepEqual(
+        live.map((s) => [s.digest, s.expiresAt]),
+        [
+          [digestSecret(rotated.client_secret).toString('hex'), null],
+          [digestSecret(rotatable.client_secret ?? '').toString('hex'), deadline],
+        ],
+      );
+      // Listing the application afterwards shows no secret.
+      const shown = ok(await cli('apps', 'show', rotatable.client_id, '--json')).stdout;
+      assert.ok(!shown.includes(rotated.client_secret));
+      // The audit log names the operating-system user and holds no secret.
+      const events = await inStore((store) =>
+        store.listAuditEvents({ targetId: rotatable.client_id }, { limit: 10 }),
+      );
+      assert.deepEqual(
+        events.map((e) => [e.action, e.actor]),
+        [
+          ['application.rotate_secret', CLI_ACTOR],
+          ['application.create', CLI_ACTOR],
+        ],
+      );
+      assert.ok(!JSON.stringify(events).includes(rotated.client_secret));
+    });
+
+    it('rotate-secret --grace 0 ends the previous secret at once; --grace S and SECRET_ROTATION_GRACE set the deadline', async () => {
+      const rotatable = json<AppJson>(await cli('apps', 'create', '--name', 'grace', '--json'));
+      const now = json<RotatedSecretJson>(
+        await cli('apps', 'rotate-secret', rotatable.client_id, '--grace', '0', '--json'),
+      );
+      assert.equal(now.previous_secret_expires_at, null);
+      const live = await inStore((store) => store.listLiveSecrets(rotatable.client_id, Date.now()));
+      assert.deepEqual(
+        live.map((s) => s.digest),
+        [digestSecret(now.client_secret).toString('hex')],
+      );
+
+      let before = Date.now();
+      const minute = json<RotatedSecretJson>(
+        await cli('apps', 'rotate-secret', rotatable.client_id, '--grace', '60', '--json'),
+      );
+      let deadline = Date.parse(minute.previous_secret_expires_at ?? '');
+      assert.ok(deadline >= before + 60_000 && deadline <= Date.now() + 60_000);
+
+      before = Date.now();
+      const configured = json<RotatedSecretJson>(
+        await runCli(['apps', 'rotate-secret', rotatable.client_id, '--json'], {
+          ...env,
+          SECRET_ROTATION_GRACE: '120',
+        }),
+      );
+      deadline = Date.parse(configured.previous_secret_expires_at ?? '');
+      assert.ok(deadline >= before + 120_000 && deadline <= Date.now() + 120_000);
+      // Never more than two live secrets.
+      assert.equal(
+        (await inStore((store) => store.listLiveSecrets(rotatable.client_id, Date.now()))).length,
+        2,
+      );
+
+      const text = ok(await cli('apps', 'rotate-secret', rotatable.client_id, '--grace', '0')).stdout;
+      assert.match(text, /[Ss]hown only this once/);
+      assert.match(text, /stopped working now/);
+    });
+
+    it('rotate-secret refuses an unknown application (exit 1), a malformed grace (exit 2) and one out of range (exit 1)', async () => {
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      assert.match(fails(await cli('apps', 'rotate-secret', unknown), 1), /no application has client_id/);
+      assert.match(fails(await cli('apps', 'rotate-secret', app.client_id, '--grace', 'soon'), 2), /--grace/);
+      assert.match(fails(await cli('apps', 'rotate-secret', app.client_id, '--grace', '604801'), 1), /grace/);
+      assert.match(fails(await cli('apps', 'rotate-secret'), 2), /usage: lean-auth apps rotate-secret/);
+    });
+
     it('create without --json is human readable: the secret and a shown-only-once note', async () => {
       const { stdout } = ok(await cli('apps', 'create', '--name', 'text app'));
       assert.throws(() => JSON.parse(stdout), 'text output is not JSON');
@@ -255,25 +400,26 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
   });
 
   describe('keys', { concurrency: false }, () => {
-    it('rotate makes a key active; a second rotate retires it until its tokens have expired', async () => {
-      const [first, ...none] = json<KeyJson[]>(await cli('keys', 'rotate', '--json'));
+    it('rotate --now makes a key active; a second rotate --now retires it until its tokens have expired', async () => {
+      const [first, ...none] = json<KeyJson[]>(await cli('keys', 'rotate', '--now', '--json'));
       assert.equal(none.length, 0);
-      assert.equal(first?.status, 'active');
+      assert.equal(first?.state, 'active');
       assert.equal(first?.alg, 'RS256');
       assert.equal(first?.expires_at, null);
+      assert.equal(first?.activates_at, first?.created_at, '--now: it signs at once');
 
       assert.deepEqual(json<KeyJson[]>(await cli('keys', 'list', '--json')), [first]);
 
-      const keys = json<KeyJson[]>(await cli('keys', 'rotate', '--json'));
+      const keys = json<KeyJson[]>(await cli('keys', 'rotate', '--now', '--json'));
       assert.equal(keys.length, 2);
-      const active = keys.filter((k) => k.status === 'active');
-      const retired = keys.filter((k) => k.status === 'retired');
+      const active = keys.filter((k) => k.state === 'active');
+      const retired = keys.filter((k) => k.state === 'retired');
       assert.equal(active.length, 1);
       assert.equal(retired.length, 1);
       assert.notEqual(active[0]?.kid, first?.kid);
       assert.equal(retired[0]?.kid, first?.kid);
       assert.equal(active[0]?.expires_at, null);
-      const retiredAt = Date.parse(retired[0]?.retired_at ?? '');
+      const retiredAt = Date.parse(active[0]?.activates_at ?? '');
       const expiresAt = Date.parse(retired[0]?.expires_at ?? '');
       // The longest token lifetime (3600 s by default) plus the one-minute margin for other processes.
       assert.equal(expiresAt - retiredAt, 3600_000 + 60_000);
@@ -281,9 +427,37 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
       assert.deepEqual(json<KeyJson[]>(await cli('keys', 'list', '--json')), keys);
     });
 
+    it('rotate without --now publishes a next key that signs only after the JWKS cache lifetime', async () => {
+      const before = json<KeyJson[]>(await cli('keys', 'list', '--json'));
+      const current = before.find((k) => k.state === 'active');
+      assert.ok(current);
+      const keys = json<KeyJson[]>(await cli('keys', 'rotate', '--json'));
+      assert.equal(keys.length, before.length + 1);
+      const next = keys.filter((k) => k.state === 'next');
+      assert.equal(next.length, 1);
+      const [upcoming] = next;
+      assert.ok(upcoming && !before.some((k) => k.kid === upcoming.kid));
+      const lead = Date.parse(upcoming.activates_at) - Date.parse(upcoming.created_at);
+      assert.ok(lead > JWKS_MAX_AGE_SECONDS * 1000, `published only ${lead} ms ahead`);
+      assert.equal(upcoming.expires_at, null);
+      // Until then, the current key signs; it leaves the JWKS once the tokens it signs up to the
+      // switch have expired.
+      const stillActive = keys.find((k) => k.kid === current.kid);
+      assert.equal(stillActive?.state, 'active');
+      assert.equal(
+        Date.parse(stillActive?.expires_at ?? ''),
+        Date.parse(upcoming.activates_at) + 3600_000 + 60_000,
+      );
+      assert.match(ok(await cli('keys', 'rotate', '--help')).stdout, /--now/);
+      const events = await inStore((store) => store.listAuditEvents({ action: 'key.rotate' }, { limit: 10 }));
+      assert.equal(events[0]?.targetId, upcoming.kid);
+      assert.equal(events[0]?.actor, CLI_ACTOR);
+    });
+
     it('list without --json is a table that never shows key material', async () => {
       const { stdout } = ok(await cli('keys', 'list'));
-      assert.match(stdout, /^KID\s+ALG\s+STATUS\s+CREATED\s+LEAVES JWKS\n/);
+      assert.match(stdout, /^KID\s+ALG\s+STATE\s+SIGNS FROM\s+LEAVES JWKS\n/);
+      assert.match(stdout, /RS256\s+next/);
       assert.match(stdout, /RS256\s+active/);
       assert.match(stdout, /RS256\s+retired/);
       assert.ok(!/"d"|PRIVATE|sealed/i.test(stdout));
@@ -323,6 +497,11 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
       assert.match(stderr, /key-encryption-key/);
     });
 
+    it('nor is the admin token', async () => {
+      const stderr = fails(await cli('apps', 'list', '--admin-token', 'a'.repeat(64)), 2);
+      assert.match(stderr, /admin-token/);
+    });
+
     it('without KEY_ENCRYPTION_KEY only the keys commands warn, on stderr, and the sandbox key file is 0600', async () => {
       const sandbox = tempDir();
       try {
@@ -336,7 +515,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
         assert.ok(!existsSync(keyFile), 'no key file before a command needs one');
 
         for (const command of [
-          ['keys', 'rotate', '--json'],
+          ['keys', 'rotate', '--now', '--json'],
           ['keys', 'list', '--json'],
         ]) {
           const result = await runCli(command, sandboxEnv);
@@ -365,6 +544,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
       const stderr = fails(await runCli(['apps', 'list'], production), 2);
       assert.match(stderr, /ISSUER must use https in production/);
       assert.match(stderr, /KEY_ENCRYPTION_KEY is required in production/);
+      assert.match(stderr, /ADMIN_TOKEN is required in production/);
 
       const asJson = JSON.parse(fails(await runCli(['apps', 'list', '--json'], production), 2));
       assert.equal(asJson.error, 'config');
@@ -391,6 +571,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
         'apps update',
         'apps disable',
         'apps enable',
+        'apps rotate-secret',
         'customers create',
         'customers list',
         'customers disable',

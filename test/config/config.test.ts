@@ -6,6 +6,8 @@ import { ConfigError, loadConfig } from '../../src/config/config.js';
 
 const CWD = resolve('/srv', 'lean-auth');
 const HEX_KEK = randomBytes(32).toString('hex');
+const ADMIN_TOKEN = randomBytes(32).toString('hex');
+const DAY_MS = 86_400_000;
 
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {
@@ -43,6 +45,10 @@ describe('loadConfig', () => {
     assert.equal(config.apiTokenTtl, 3600);
     assert.equal(config.customerTokenTtl, 3600);
     assert.equal(config.logLevel, 'info');
+    assert.equal(config.adminToken, undefined);
+    assert.equal(config.adminPort, undefined);
+    assert.equal(config.secretRotationGraceSeconds, 86_400);
+    assert.equal(config.keyRotationIntervalMs, 30 * DAY_MS);
   });
 
   it('treats empty and blank variables as unset', () => {
@@ -209,7 +215,12 @@ describe('loadConfig', () => {
   describe('production', () => {
     it('accepts an https issuer with a key encryption key', () => {
       const config = loadConfig(
-        { LEAN_AUTH_ENV: 'production', ISSUER: 'https://auth.example.com', KEY_ENCRYPTION_KEY: HEX_KEK },
+        {
+          LEAN_AUTH_ENV: 'production',
+          ISSUER: 'https://auth.example.com',
+          KEY_ENCRYPTION_KEY: HEX_KEK,
+          ADMIN_TOKEN,
+        },
         CWD,
       );
       assert.equal(config.env, 'production');
@@ -218,7 +229,12 @@ describe('loadConfig', () => {
 
     it('refuses a plain-http ISSUER', () => {
       const problem = problemOf(
-        { LEAN_AUTH_ENV: 'production', ISSUER: 'http://auth.example.com', KEY_ENCRYPTION_KEY: HEX_KEK },
+        {
+          LEAN_AUTH_ENV: 'production',
+          ISSUER: 'http://auth.example.com',
+          KEY_ENCRYPTION_KEY: HEX_KEK,
+          ADMIN_TOKEN,
+        },
         'ISSUER',
       );
       assert.match(problem, /https/);
@@ -226,26 +242,140 @@ describe('loadConfig', () => {
 
     it('refuses a plain-http ISSUER whatever the case of its scheme', () => {
       problemOf(
-        { LEAN_AUTH_ENV: 'production', ISSUER: 'HTTP://auth.example.com', KEY_ENCRYPTION_KEY: HEX_KEK },
+        {
+          LEAN_AUTH_ENV: 'production',
+          ISSUER: 'HTTP://auth.example.com',
+          KEY_ENCRYPTION_KEY: HEX_KEK,
+          ADMIN_TOKEN,
+        },
         'ISSUER',
       );
     });
 
     it('refuses a missing KEY_ENCRYPTION_KEY', () => {
-      problemOf({ LEAN_AUTH_ENV: 'production', ISSUER: 'https://auth.example.com' }, 'KEY_ENCRYPTION_KEY');
+      problemOf(
+        { LEAN_AUTH_ENV: 'production', ISSUER: 'https://auth.example.com', ADMIN_TOKEN },
+        'KEY_ENCRYPTION_KEY',
+      );
     });
 
-    it('lists every problem at once: http issuer and missing key encryption key', () => {
+    it('lists every problem at once: http issuer, missing key encryption key, missing admin token', () => {
       const problems = problemsOf({ LEAN_AUTH_ENV: 'production' });
-      assert.equal(problems.length, 2, problems.join('\n'));
+      assert.equal(problems.length, 3, problems.join('\n'));
       assert.ok(problems.some((p) => /ISSUER must use https/.test(p)));
       assert.ok(problems.some((p) => /KEY_ENCRYPTION_KEY is required in production/.test(p)));
+      assert.ok(problems.some((p) => /ADMIN_TOKEN is required in production/.test(p)));
+    });
+
+    it('refuses a missing ADMIN_TOKEN, naming it and its minimum length', () => {
+      const problem = problemOf(
+        { LEAN_AUTH_ENV: 'production', ISSUER: 'https://auth.example.com', KEY_ENCRYPTION_KEY: HEX_KEK },
+        'ADMIN_TOKEN',
+      );
+      assert.match(problem, /required in production/);
+      assert.match(problem, /32/);
     });
 
     it('sandbox accepts the same settings production refuses', () => {
       const config = loadConfig({ LEAN_AUTH_ENV: 'sandbox', ISSUER: 'http://auth.example.com' }, CWD);
       assert.equal(config.issuer, 'http://auth.example.com');
       assert.equal(config.keyEncryptionKey, undefined);
+    });
+  });
+
+  describe('ADMIN_TOKEN', () => {
+    it('accepts 32 characters or more, as given', () => {
+      assert.equal(loadConfig({ ADMIN_TOKEN }, CWD).adminToken, ADMIN_TOKEN);
+      const exactly32 = 'a'.repeat(32);
+      assert.equal(loadConfig({ ADMIN_TOKEN: exactly32 }, CWD).adminToken, exactly32);
+    });
+
+    it('refuses a token shorter than 32 characters, naming the variable, without echoing it', () => {
+      for (const token of ['short', 'x'.repeat(31)]) {
+        const problem = problemOf({ ADMIN_TOKEN: token }, 'ADMIN_TOKEN');
+        assert.match(problem, /at least 32/);
+        assert.ok(!problem.includes(token), 'the refused token is not repeated in the message');
+      }
+      // In the sandbox too: a weak token is refused wherever it is set.
+      problemOf({ LEAN_AUTH_ENV: 'sandbox', ADMIN_TOKEN: 'password' }, 'ADMIN_TOKEN');
+    });
+
+    it('treats a blank ADMIN_TOKEN as unset (sandbox: generated later; production: required)', () => {
+      assert.equal(loadConfig({ ADMIN_TOKEN: '   ' }, CWD).adminToken, undefined);
+      problemOf(
+        {
+          LEAN_AUTH_ENV: 'production',
+          ISSUER: 'https://auth.example.com',
+          KEY_ENCRYPTION_KEY: HEX_KEK,
+          ADMIN_TOKEN: ' ',
+        },
+        'ADMIN_TOKEN',
+      );
+    });
+  });
+
+  describe('ADMIN_PORT', () => {
+    it('is unset by default and accepts a port of its own', () => {
+      assert.equal(loadConfig({}, CWD).adminPort, undefined);
+      assert.equal(loadConfig({ ADMIN_PORT: '9090' }, CWD).adminPort, 9090);
+      assert.equal(loadConfig({ PORT: '9000', ADMIN_PORT: '8080' }, CWD).adminPort, 8080);
+    });
+
+    it('refuses ADMIN_PORT equal to PORT (also to the default 8080), naming both', () => {
+      const problem = problemOf({ PORT: '9000', ADMIN_PORT: '9000' }, 'ADMIN_PORT');
+      assert.match(problem, /ADMIN_PORT must differ from PORT/);
+      problemOf({ ADMIN_PORT: '8080' }, 'ADMIN_PORT');
+    });
+
+    it('refuses an ADMIN_PORT that is not a port number', () => {
+      for (const raw of ['admin', '65536', '-1', '80.5']) {
+        assert.match(
+          problemOf({ ADMIN_PORT: raw }, 'ADMIN_PORT'),
+          new RegExp(`'${raw.replace('.', '\\.')}'`),
+        );
+      }
+    });
+  });
+
+  describe('SECRET_ROTATION_GRACE', () => {
+    it('defaults to 86400 s and accepts whole seconds from 0 (immediate) to a week', () => {
+      assert.equal(loadConfig({}, CWD).secretRotationGraceSeconds, 86_400);
+      assert.equal(loadConfig({ SECRET_ROTATION_GRACE: '0' }, CWD).secretRotationGraceSeconds, 0);
+      assert.equal(loadConfig({ SECRET_ROTATION_GRACE: '3600' }, CWD).secretRotationGraceSeconds, 3600);
+      assert.equal(loadConfig({ SECRET_ROTATION_GRACE: '604800' }, CWD).secretRotationGraceSeconds, 604_800);
+    });
+
+    it('refuses a grace that is negative, over a week or not a whole number, naming the variable', () => {
+      for (const raw of ['-1', '604801', '1.5', 'day', '1e3']) {
+        const problem = problemOf({ SECRET_ROTATION_GRACE: raw }, 'SECRET_ROTATION_GRACE');
+        assert.ok(problem.includes(`'${raw}'`), problem);
+      }
+    });
+  });
+
+  describe('KEY_ROTATION_INTERVAL', () => {
+    it('defaults to 30 days', () => {
+      assert.equal(loadConfig({}, CWD).keyRotationIntervalMs, 30 * DAY_MS);
+    });
+
+    it('accepts durations in days, hours, minutes and seconds, plain seconds, and 0 for never', () => {
+      const interval = (raw: string) => loadConfig({ KEY_ROTATION_INTERVAL: raw }, CWD).keyRotationIntervalMs;
+      assert.equal(interval('30d'), 30 * DAY_MS);
+      assert.equal(interval('1d'), DAY_MS);
+      assert.equal(interval('12h'), 12 * 3_600_000);
+      assert.equal(interval('90m'), 90 * 60_000);
+      assert.equal(interval('3600s'), 3_600_000);
+      assert.equal(interval('7200'), 7_200_000);
+      assert.equal(interval('0'), 0);
+      assert.equal(interval(' 12h '), 12 * 3_600_000);
+    });
+
+    it('refuses a malformed duration or one under an hour, naming the variable and the forms', () => {
+      for (const raw of ['soon', '30 d', '1.5d', '-1d', '12H', '1w', '59m', '3599s', '1s', 'd']) {
+        const problem = problemOf({ KEY_ROTATION_INTERVAL: raw }, 'KEY_ROTATION_INTERVAL');
+        assert.ok(problem.includes(`'${raw}'`), problem);
+        assert.match(problem, /30d/);
+      }
     });
   });
 

@@ -3,15 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
-import { type Change, ChangeFeed } from '../../src/domain/change-feed.js';
+import { AuditTrail } from '../../src/domain/audit-trail.js';
 import { KeyEncryptionError } from '../../src/domain/key-encryption.js';
 import type { SigningAlgorithm } from '../../src/domain/signing-algorithms.js';
 import { unsealPrivateKey } from '../../src/domain/signing-key-material.js';
-import { RETIREMENT_MARGIN_MS, SigningKeys } from '../../src/domain/signing-keys.js';
+import { RETIREMENT_MARGIN_MS, SigningKeys, type SigningKeysOptions } from '../../src/domain/signing-keys.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { tempDir } from '../helpers/test-server.js';
+import { TEST_ACTOR, tempDir } from '../helpers/test-server.js';
 
 const LONGEST_LIFETIME = 7200;
 
@@ -19,8 +19,7 @@ describe('SigningKeys', () => {
   let temp: ReturnType<typeof tempDir>;
   let store: Store;
   let clock: FakeClock;
-  let feed: ChangeFeed;
-  let changes: Change[];
+  let audit: AuditTrail;
   let kek: Buffer;
 
   beforeEach(async () => {
@@ -28,9 +27,7 @@ describe('SigningKeys', () => {
     store = openSqliteStore(join(temp.dir, 'keys.db'));
     await store.migrate();
     clock = new FakeClock();
-    feed = new ChangeFeed();
-    changes = [];
-    feed.subscribe((change) => changes.push(change));
+    audit = new AuditTrail(clock);
     kek = randomBytes(32);
   });
 
@@ -39,12 +36,21 @@ describe('SigningKeys', () => {
     temp.remove();
   });
 
-  function keyRing(alg: SigningAlgorithm = 'ES256', options: { kek?: Buffer; longest?: number } = {}) {
-    return new SigningKeys(store, clock, feed, {
+  function keyRing(
+    alg: SigningAlgorithm = 'ES256',
+    options: { kek?: Buffer; longest?: number } & Partial<SigningKeysOptions> = {},
+  ) {
+    return new SigningKeys(store, clock, audit, {
       alg,
       keyEncryptionKey: () => options.kek ?? kek,
       longestTokenLifetime: async () => options.longest ?? LONGEST_LIFETIME,
+      prePublicationMs: options.prePublicationMs ?? 360_000,
+      rotationIntervalMs: options.rotationIntervalMs ?? 0,
     });
+  }
+
+  async function keyAuditEvents() {
+    return store.listAuditEvents({ action: 'key.rotate' }, { limit: 100 });
   }
 
   function jwkSet(keys: SigningKeys) {
@@ -70,9 +76,14 @@ describe('SigningKeys', () => {
     const rows = await store.listSigningKeys();
     assert.equal(rows.length, 1);
     const [row] = rows;
-    assert.equal(row?.status, 'active');
+    assert.deepEqual(
+      keys.list().map((k) => [k.kid, k.state]),
+      [[row?.kid, 'active']],
+    );
     assert.equal(row?.alg, 'RS256');
     assert.equal(row?.createdAt, clock.now());
+    assert.equal(row?.activatesAt, clock.now(), 'the first key signs at once');
+    assert.equal(row?.rotatedFrom, '');
     assert.equal(row?.expiresAt, null);
 
     const signer = keys.activeSigner();
@@ -89,7 +100,10 @@ describe('SigningKeys', () => {
     const token = signToken(keys);
     const { protectedHeader } = await jwtVerify(token, jwkSet(keys), { typ: 'at+jwt' });
     assert.equal(protectedHeader.kid, row?.kid);
-    assert.deepEqual(changes, [{ entity: 'signing_key' }]);
+    assert.deepEqual(
+      (await keyAuditEvents()).map((e) => [e.actor, e.targetId]),
+      [['system', row?.kid]],
+    );
   });
 
   it('a second SigningKeys over the same store and alg reuses the active key', async () => {
@@ -117,9 +131,8 @@ describe('SigningKeys', () => {
     assert.equal(signer.alg, 'EdDSA');
     assert.notEqual(signer.kid, oldKid);
 
-    const rows = await store.listSigningKeys();
     assert.deepEqual(
-      rows.map((k) => [k.kid, k.alg, k.status]),
+      after.list().map((k) => [k.kid, k.alg, k.state]),
       [
         [signer.kid, 'EdDSA', 'active'],
         [oldKid, 'ES256', 'retired'],
@@ -133,7 +146,7 @@ describe('SigningKeys', () => {
     await jwtVerify(signToken(after), jwkSet(after));
   });
 
-  it('rotate(): the retired key expires at now + longest lifetime + margin, and leaves the JWKS then', async () => {
+  it('rotate({ immediately }): the retired key expires at now + longest lifetime + margin, and leaves the JWKS then', async () => {
     const keys = keyRing('ES256');
     await keys.start();
     const oldKid = keys.activeSigner().kid;
@@ -141,23 +154,22 @@ describe('SigningKeys', () => {
 
     clock.advance(5000);
     const rotatedAt = clock.now();
-    changes.length = 0;
-    const summary = await keys.rotate();
-    assert.deepEqual(changes, [{ entity: 'signing_key' }]);
-    assert.equal(summary.status, 'active');
+    const summary = await keys.rotate({ immediately: true }, TEST_ACTOR);
+    assert.equal(summary.state, 'active');
     assert.equal(summary.alg, 'ES256');
     assert.equal(summary.createdAt, rotatedAt);
+    assert.equal(summary.activatesAt, rotatedAt);
+    assert.equal(summary.expiresAt, null);
     assert.equal('sealedPrivateKey' in summary, false);
     assert.equal(keys.activeSigner().kid, summary.kid);
     assert.notEqual(summary.kid, oldKid);
 
     const expiresAt = rotatedAt + LONGEST_LIFETIME * 1000 + RETIREMENT_MARGIN_MS;
     const retired = (await store.listSigningKeys()).find((k) => k.kid === oldKid);
-    assert.equal(retired?.status, 'retired');
-    assert.equal(retired?.retiredAt, rotatedAt);
     assert.equal(retired?.expiresAt, expiresAt);
+    assert.equal((await store.listSigningKeys()).find((k) => k.kid === summary.kid)?.rotatedFrom, oldKid);
     assert.deepEqual(
-      keys.list().map((k) => [k.kid, k.status, k.expiresAt]),
+      keys.list().map((k) => [k.kid, k.state, k.expiresAt]),
       [
         [summary.kid, 'active', null],
         [oldKid, 'retired', expiresAt],
@@ -190,15 +202,17 @@ describe('SigningKeys', () => {
 
   it('rotate() asks for the longest token lifetime at the time of the rotation', async () => {
     let longest = 600;
-    const keys = new SigningKeys(store, clock, feed, {
+    const keys = new SigningKeys(store, clock, audit, {
       alg: 'ES256',
       keyEncryptionKey: () => kek,
       longestTokenLifetime: async () => longest,
+      prePublicationMs: 360_000,
+      rotationIntervalMs: 0,
     });
     await keys.start();
     const first = keys.activeSigner().kid;
     longest = 86_400;
-    await keys.rotate();
+    await keys.rotate({ immediately: true }, TEST_ACTOR);
     const retired = (await store.listSigningKeys()).find((k) => k.kid === first);
     assert.equal(retired?.expiresAt, clock.now() + 86_400_000 + RETIREMENT_MARGIN_MS);
   });
@@ -207,10 +221,11 @@ describe('SigningKeys', () => {
     const keys = keyRing('ES256', { longest: 60 });
     await keys.start();
     const k1 = keys.activeSigner().kid;
-    await keys.rotate();
+    clock.advance(1);
+    await keys.rotate({ immediately: true }, TEST_ACTOR);
     const k2 = keys.activeSigner().kid;
     clock.advance(60_000 + RETIREMENT_MARGIN_MS);
-    await keys.rotate();
+    await keys.rotate({ immediately: true }, TEST_ACTOR);
     const k3 = keys.activeSigner().kid;
     assert.deepEqual(
       (await store.listSigningKeys()).map((k) => k.kid),
@@ -227,7 +242,7 @@ describe('SigningKeys', () => {
       clock.advance(1000);
       const keys = keyRing(alg);
       await keys.start();
-      const row = (await store.listSigningKeys()).find((k) => k.status === 'active');
+      const row = (await store.listSigningKeys()).find((k) => k.kid === keys.activeSigner().kid);
       assert.ok(row);
       assert.match(row.sealedPrivateKey, /^v1\./);
 
@@ -281,8 +296,11 @@ describe('SigningKeys', () => {
     const b = keyRing('ES256');
     await Promise.all([a.start(), b.start()]);
     const rows = await store.listSigningKeys();
-    assert.equal(rows.filter((k) => k.status === 'active').length, 1);
     assert.equal(rows.length, 1, 'a second key was made and retired at once');
+    assert.deepEqual(
+      a.list().map((k) => k.state),
+      ['active'],
+    );
     assert.equal(a.activeSigner().kid, rows[0]?.kid);
     assert.equal(b.activeSigner().kid, rows[0]?.kid);
   });
@@ -300,7 +318,8 @@ describe('SigningKeys', () => {
     await server.start();
     const cli = keyRing('ES256');
     await cli.start();
-    await cli.rotate();
+    clock.advance(1);
+    await cli.rotate({ immediately: true }, TEST_ACTOR);
     assert.notEqual(server.activeSigner().kid, cli.activeSigner().kid);
     await server.reload();
     assert.equal(server.activeSigner().kid, cli.activeSigner().kid);

@@ -16,6 +16,14 @@ interface Demo {
   customerId: string;
 }
 
+/** A key as `lean-auth keys … --json` prints it. */
+interface PublishedKey {
+  kid: string;
+  state: 'next' | 'active' | 'retired';
+  activates_at: string;
+  expires_at: string | null;
+}
+
 interface TokenReply {
   status: number;
   body: Record<string, unknown>;
@@ -164,18 +172,19 @@ describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
     });
   });
 
-  it('sees keys rotate made by the CLI within 1.5 s: two keys in the JWKS, new tokens carry the new kid', async () => {
+  it('sees keys rotate --now made by the CLI within 1.5 s: two keys in the JWKS, new tokens carry the new kid', async () => {
     const before = await requestToken(base, demo);
     assert.equal(before.status, 200);
     const oldToken = String(before.body.access_token);
     const oldKid = decodeProtectedHeader(oldToken).kid;
 
-    const rotated = await cli('keys', 'rotate', '--json');
+    // --now: the emergency swap, which signs at once instead of after the pre-publication delay.
+    const rotated = await cli('keys', 'rotate', '--now', '--json');
     assert.equal(rotated.code, 0, rotated.stderr);
-    const keys = JSON.parse(rotated.stdout) as { kid: string; status: string }[];
-    const newKid = keys.find((k) => k.status === 'active')?.kid;
+    const keys = JSON.parse(rotated.stdout) as PublishedKey[];
+    const newKid = keys.find((k) => k.state === 'active')?.kid;
     assert.ok(newKid && newKid !== oldKid);
-    assert.deepEqual(keys.find((k) => k.status === 'retired')?.kid, oldKid);
+    assert.deepEqual(keys.find((k) => k.state === 'retired')?.kid, oldKid);
 
     const since = Date.now();
     await propagates(since, 'the JWKS to publish both keys', async () => {
@@ -195,6 +204,32 @@ describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
     const jwks = createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`));
     await jwtVerify(newToken, jwks, { issuer, audience: issuer, typ: 'at+jwt' });
     await jwtVerify(oldToken, jwks, { issuer, audience: issuer, typ: 'at+jwt' });
+  });
+
+  it('sees keys rotate (scheduled-style) publish the next key within 1.5 s while the active key goes on signing', async () => {
+    const activeKid = decodeProtectedHeader(String((await requestToken(base, demo)).body.access_token)).kid;
+    const started = Date.now();
+    const rotated = await cli('keys', 'rotate', '--json');
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const keys = JSON.parse(rotated.stdout) as PublishedKey[];
+    const next = keys.find((k) => k.state === 'next');
+    assert.ok(next, rotated.stdout);
+    assert.notEqual(next.kid, activeKid);
+    assert.equal(keys.find((k) => k.state === 'active')?.kid, activeKid);
+    // Published at least the JWKS max-age (300 s) before it signs, so no cached JWKS misses its kid.
+    assert.ok(
+      Date.parse(next.activates_at) >= started + 300_000,
+      `activates_at ${next.activates_at} is less than the JWKS max-age ahead`,
+    );
+
+    await propagates(Date.now(), 'the JWKS to publish the next key', async () => {
+      const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as {
+        keys: { kid: string }[];
+      };
+      return jwks.keys.some((k) => k.kid === next.kid);
+    });
+    const token = String((await requestToken(base, demo)).body.access_token);
+    assert.equal(decodeProtectedHeader(token).kid, activeKid, 'the next key does not sign yet');
   });
 
   it('exits 0 soon after SIGTERM', async () => {

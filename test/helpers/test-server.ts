@@ -1,13 +1,17 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { buildHttpApp } from '../../src/server/http-app.js';
 import { openServices, type Services } from '../../src/server/services.js';
+
+/** Who the audit log names for changes a test makes through the domain services. */
+export const TEST_ACTOR = 'test';
 
 /** A fresh temporary folder, removed by the returned function. */
 export function tempDir(): { dir: string; remove: () => void } {
@@ -25,43 +29,89 @@ export function testConfig(dir: string, env: Record<string, string> = {}): Confi
   });
 }
 
+/** An application's credentials, as createClient returns them. */
+export interface ClientCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** How a request authenticates its client (RFC 6749 §2.3.1), or `none` to send no credentials. */
+export type AuthMethod = 'client_secret_post' | 'client_secret_basic' | 'none';
+
 export interface TestServer {
   readonly services: Services;
   readonly app: FastifyInstance;
   readonly config: Config;
   /** A new application with both token classes; returns its credentials. */
   createClient(settings?: {
+    name?: string;
     tokenClasses?: string[];
     customerTokenTtl?: number;
     apiTokenTtl?: number;
-  }): Promise<{
-    clientId: string;
-    clientSecret: string;
-  }>;
+    resourceServer?: boolean;
+  }): Promise<ClientCredentials>;
+  /**
+   * POSTs `parameters` as a form to `url` (an OAuth endpoint), authenticated as `client` by
+   * `method` (client_secret_post by default).
+   */
+  postForm(
+    url: string,
+    parameters: Record<string, string>,
+    client?: ClientCredentials,
+    method?: AuthMethod,
+    inject?: { remoteAddress?: string },
+  ): Promise<LightMyRequestResponse>;
+  /** An access token for `client` from the token endpoint; fails the test unless it is issued. */
+  issueToken(client: ClientCredentials, scope?: string): Promise<string>;
   close(): Promise<void>;
 }
 
-/** The real services over a temporary SQLite store, and the HTTP app for inject(): no socket. */
+/**
+ * The real services over a temporary SQLite store, and the HTTP app for inject(): no socket.
+ * With `dir`, the store lives in that folder, which close() leaves in place (for a restart: pass
+ * the same KEY_ENCRYPTION_KEY in `env` too).
+ */
 export async function startTestServer(
-  options: { env?: Record<string, string>; clock?: Clock; logger?: pino.Logger } = {},
+  options: { env?: Record<string, string>; clock?: Clock; logger?: pino.Logger; dir?: string } = {},
 ): Promise<TestServer> {
-  const temp = tempDir();
+  const temp = options.dir === undefined ? tempDir() : { dir: options.dir, remove: () => {} };
   const config = testConfig(temp.dir, options.env);
   const logger = options.logger ?? pino({ level: 'silent' });
   const services = await openServices(config, logger, options.clock);
   await services.keys.start();
-  services.followExternalChanges();
+  services.runInBackground();
   const app = await buildHttpApp(services, logger);
+  const postForm: TestServer['postForm'] = (
+    url,
+    parameters,
+    client,
+    method = 'client_secret_post',
+    inject,
+  ) => {
+    const headers: Record<string, string> = { ...FORM_HEADERS };
+    let payload = { ...parameters };
+    if (client && method === 'client_secret_basic') headers.authorization = basicAuthorization(client);
+    if (client && method === 'client_secret_post') {
+      payload = { ...payload, client_id: client.clientId, client_secret: client.clientSecret };
+    }
+    return app.inject({ method: 'POST', url, headers, payload: form(payload), ...inject });
+  };
   return {
     services,
     app,
     config,
     async createClient(settings = {}) {
-      const { application, clientSecret } = await services.applications.create({
-        name: 'test app',
-        ...settings,
-      });
+      const { application, clientSecret } = await services.applications.create(
+        { name: 'test app', ...settings },
+        TEST_ACTOR,
+      );
       return { clientId: application.clientId, clientSecret };
+    },
+    postForm,
+    async issueToken(client, scope = 'api') {
+      const response = await postForm('/oauth2/token', { grant_type: 'client_credentials', scope }, client);
+      assert.equal(response.statusCode, 200, response.body);
+      return String(response.json().access_token);
     },
     async close() {
       await app.close();
@@ -71,9 +121,34 @@ export async function startTestServer(
   };
 }
 
+/** RFC 6749 §2.3.1 HTTP Basic credentials: id and secret form-urlencoded, then base64. */
+export function basicAuthorization(client: ClientCredentials): string {
+  const encode = (value: string) => encodeURIComponent(value).replaceAll('%20', '+');
+  return `Basic ${Buffer.from(`${encode(client.clientId)}:${encode(client.clientSecret)}`).toString('base64')}`;
+}
+
 /** A form body as a client library would send it. */
 export function form(parameters: Record<string, string>): string {
   return new URLSearchParams(parameters).toString();
 }
 
 export const FORM_HEADERS = { 'content-type': 'application/x-www-form-urlencoded' } as const;
+
+/**
+ * Asserts an RFC 6749 §5.2 error answer: the status, JSON with exactly `error` and
+ * `error_description`, the code, a description matching `description`, and no caching.
+ */
+export function expectOAuthError(
+  response: LightMyRequestResponse,
+  status: number,
+  error: string,
+  description: RegExp,
+): void {
+  assert.equal(response.statusCode, status, response.body);
+  assert.match(String(response.headers['content-type']), /^application\/json/);
+  assert.equal(response.headers['cache-control'], 'no-store');
+  const body = response.json();
+  assert.deepEqual(Object.keys(body).sort(), ['error', 'error_description']);
+  assert.equal(body.error, error);
+  assert.match(body.error_description, description);
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { FORM_HEADERS, form, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { FORM_HEADERS, form, startTestServer, TEST_ACTOR, type TestServer } from '../helpers/test-server.js';
 
 /** Everything the server logs during a run, as text. */
 class LogCapture extends Writable {
@@ -22,7 +22,7 @@ describe('the log of a run', () => {
   before(async () => {
     server = await startTestServer({ logger: pino({ level: 'trace' }, capture) });
     const client = await server.createClient();
-    const customer = await server.services.customers.create(client.clientId, 'user');
+    const customer = await server.services.customers.create(client.clientId, 'user', TEST_ACTOR);
     secrets.push(client.clientSecret);
     const basic = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
     const requests = [
@@ -66,14 +66,27 @@ describe('the log of a run', () => {
       });
       if (response.statusCode === 200) tokens.push(response.json().access_token);
     }
+    // Introspection and revocation carry a token in the body; a careless client puts it in the URL.
+    const [token = ''] = tokens;
+    const credentials = { client_id: client.clientId, client_secret: client.clientSecret };
+    for (const [url, payload] of [
+      ['/oauth2/introspect', form({ token, ...credentials })],
+      ['/oauth2/revoke', form({ token, ...credentials })],
+      [`/oauth2/introspect?token=${token}`, form(credentials)],
+    ] as const) {
+      await server.app.inject({ method: 'POST', url, payload, headers: FORM_HEADERS });
+    }
     await server.app.inject({ method: 'GET', url: `/nowhere?client_secret=${client.clientSecret}` });
   });
   after(() => server.close());
 
   it('has an access line for every request, so the checks below look at real output', () => {
     assert.equal(tokens.length, 2);
-    assert.equal(capture.text.match(/"msg":"request completed"/g)?.length, 7);
+    assert.equal(capture.text.match(/"msg":"request completed"/g)?.length, 10);
     assert.match(capture.text, /"path":"\/oauth2\/token","status":200/);
+    assert.match(capture.text, /"path":"\/oauth2\/introspect","status":200/);
+    assert.match(capture.text, /"path":"\/oauth2\/revoke","status":200/);
+    assert.match(capture.text, /"path":"\/oauth2\/introspect","status":400/);
     assert.match(capture.text, /"path":"\/nowhere","status":404/);
   });
 

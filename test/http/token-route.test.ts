@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { AUTHENTICATION_FAILED } from '../../src/oauth/authenticate-client.js';
-import { FORM_HEADERS, form, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { FORM_HEADERS, form, startTestServer, TEST_ACTOR, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer;
 let client: { clientId: string; clientSecret: string };
@@ -11,7 +11,7 @@ let customerId: string;
 before(async () => {
   server = await startTestServer();
   client = await server.createClient();
-  customerId = (await server.services.customers.create(client.clientId, 'user-1')).customerId;
+  customerId = (await server.services.customers.create(client.clientId, 'user-1', TEST_ACTOR)).customerId;
 });
 after(() => server.close());
 
@@ -102,7 +102,7 @@ describe('POST /oauth2/token: issuing', () => {
 
   it('uses per-application lifetimes', async () => {
     const custom = await server.createClient({ apiTokenTtl: 120, customerTokenTtl: 900 });
-    const customer = await server.services.customers.create(custom.clientId, 'u');
+    const customer = await server.services.customers.create(custom.clientId, 'u', TEST_ACTOR);
     const api = await tokenRequest({ client_id: custom.clientId, client_secret: custom.clientSecret });
     assert.equal(api.json().expires_in, 120);
     const sdk = await tokenRequest({
@@ -197,13 +197,13 @@ describe('POST /oauth2/token: bad input', () => {
     );
 
     const other = await server.createClient();
-    const foreign = await server.services.customers.create(other.clientId, 'user-1');
+    const foreign = await server.services.customers.create(other.clientId, 'user-1', TEST_ACTOR);
     const response = await tokenRequest({ scope: `customer.${foreign.customerId}` });
     // Another application's customer looks exactly like an unknown one.
     await expectError(response, 400, 'invalid_scope', /belongs to this application/);
 
-    const disabled = await server.services.customers.create(client.clientId, 'user-disabled');
-    await server.services.customers.disable(disabled.customerId);
+    const disabled = await server.services.customers.create(client.clientId, 'user-disabled', TEST_ACTOR);
+    await server.services.customers.disable(disabled.customerId, TEST_ACTOR);
     await expectError(
       await tokenRequest({ scope: `customer.${disabled.customerId}` }),
       400,
@@ -214,7 +214,7 @@ describe('POST /oauth2/token: bad input', () => {
 
   it('refuses a token class the application may not use', async () => {
     const apiOnly = await server.createClient({ tokenClasses: ['api'] });
-    const customer = await server.services.customers.create(apiOnly.clientId, 'u');
+    const customer = await server.services.customers.create(apiOnly.clientId, 'u', TEST_ACTOR);
     await expectError(
       await tokenRequest({ ...apiOnly_params(apiOnly), scope: `customer.${customer.customerId}` }),
       400,
@@ -251,9 +251,9 @@ describe('POST /oauth2/token: bad input', () => {
 
   it('refuses a disabled application, and serves it again once enabled', async () => {
     const app = await server.createClient();
-    await server.services.applications.disable(app.clientId);
+    await server.services.applications.disable(app.clientId, TEST_ACTOR);
     await expectError(await tokenRequest(apiOnly_params(app)), 401, 'invalid_client', /disabled/);
-    await server.services.applications.enable(app.clientId);
+    await server.services.applications.enable(app.clientId, TEST_ACTOR);
     assert.equal((await tokenRequest(apiOnly_params(app))).statusCode, 200);
   });
 

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { decodeProtectedHeader } from 'jose';
+import { JWKS_MAX_AGE_SECONDS } from '../../src/domain/signing-keys.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { expectOAuthError, startTestServer, TEST_ACTOR, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer;
 before(async () => {
@@ -36,6 +39,10 @@ describe('RFC 8414 metadata', () => {
       jwks_uri: 'https://auth.example.test/.well-known/jwks.json',
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      introspection_endpoint: 'https://auth.example.test/oauth2/introspect',
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint: 'https://auth.example.test/oauth2/revoke',
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       scopes_supported: ['api'],
       response_types_supported: [],
     });
@@ -69,6 +76,49 @@ describe('RFC 8414 metadata', () => {
   });
 });
 
+describe('key rotation, as a verifier that caches the JWKS sees it', () => {
+  it('publishes the next key before it signs, then keeps the old key until its tokens have expired', async () => {
+    const clock = new FakeClock();
+    const timed = await startTestServer({ clock });
+    try {
+      const app = await timed.createClient();
+      const kids = async () =>
+        ((await timed.app.inject('/.well-known/jwks.json')).json().keys as { kid: string }[]).map(
+          (k) => k.kid,
+        );
+      const tokenKid = async () => decodeProtectedHeader(await timed.issueToken(app)).kid;
+      const isActive = async (token: string) =>
+        (await timed.postForm('/oauth2/introspect', { token }, app)).json().active === true;
+
+      const oldKid = await tokenKid();
+      const oldToken = await timed.issueToken(app);
+      clock.advance(60_000);
+      const next = await timed.services.keys.rotate({ immediately: false }, TEST_ACTOR);
+      assert.equal(next.state, 'next');
+      assert.ok(next.activatesAt >= clock.now() + JWKS_MAX_AGE_SECONDS * 1000, 'ahead by at least max-age');
+
+      // Published at once, so a JWKS fetched now (and cached for max-age) already knows the kid ...
+      assert.deepEqual((await kids()).sort(), [next.kid, oldKid].sort());
+      // ... while the old key goes on signing.
+      assert.equal(await tokenKid(), oldKid);
+      clock.advance(JWKS_MAX_AGE_SECONDS * 1000);
+      assert.equal(await tokenKid(), oldKid, 'not yet at max-age');
+
+      clock.advance(next.activatesAt - clock.now());
+      assert.equal(await tokenKid(), next.kid, 'signs from activatesAt');
+      assert.deepEqual((await kids()).sort(), [next.kid, oldKid].sort(), 'the old key stays published');
+      assert.equal(await isActive(oldToken), true, 'a token of the retired key is still good');
+
+      // The old key leaves once nothing it signed can be valid: the longest lifetime after the swap.
+      clock.advance(3600_000 + 120_000);
+      assert.deepEqual(await kids(), [next.kid]);
+      assert.equal(await isActive(oldToken), false);
+    } finally {
+      await timed.close();
+    }
+  });
+});
+
 describe('health', () => {
   it('/healthz answers while the process runs; /readyz while it can issue tokens', async () => {
     assert.deepEqual((await server.app.inject('/healthz')).json(), { status: 'ok' });
@@ -79,10 +129,12 @@ describe('health', () => {
 });
 
 describe('health with the database gone', () => {
-  it('/readyz says not ready, and an uncached client gets a generic server_error with no detail', async () => {
+  it('/readyz says not ready; an uncached client gets 503 temporarily_unavailable with Retry-After and no detail, a cached one its token', async () => {
     const broken = await startTestServer();
     try {
       const client = await broken.createClient();
+      const cached = await broken.createClient();
+      await broken.issueToken(cached);
       await broken.services.store.close();
       const ready = await broken.app.inject('/readyz');
       assert.equal(ready.statusCode, 503);
@@ -100,9 +152,12 @@ describe('health with the database gone', () => {
           client_secret: client.clientSecret,
         }).toString(),
       });
-      assert.equal(response.statusCode, 500);
-      assert.equal(response.json().error, 'server_error');
+      expectOAuthError(response, 503, 'temporarily_unavailable', /retry/);
+      assert.match(String(response.headers['retry-after']), /^[1-9]\d*$/);
       assert.doesNotMatch(response.body, /sqlite|destroyed|stack|at /i);
+
+      // Issuance goes on for what is cached (DESIGN: scale-out).
+      assert.ok(await broken.issueToken(cached));
     } finally {
       await broken.close();
     }

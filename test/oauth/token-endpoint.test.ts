@@ -6,26 +6,29 @@ import type { Client } from '../../src/domain/client-directory.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
 import { createJwsSigner } from '../../src/domain/jws-signer.js';
 import { OAuthError } from '../../src/oauth/errors.js';
-import type { TokenEndpointContext } from '../../src/oauth/ports.js';
-import { handleTokenRequest, type TokenRequest } from '../../src/oauth/token-endpoint.js';
+import type { OAuthContext, OAuthRequest } from '../../src/oauth/ports.js';
+import { handleTokenRequest } from '../../src/oauth/token-endpoint.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const CLIENT_ID = '11111111-1111-4111-8111-111111111111';
 const CUSTOMER_ID = '22222222-2222-4222-8222-222222222222';
 const clock = new FakeClock();
 
-function contextWith(client: Partial<Client> = {}): TokenEndpointContext & { lookups: string[] } {
+function contextWith(client: Partial<Client> = {}): OAuthContext & { lookups: string[]; failures: string[] } {
   const lookups: string[] = [];
+  const failures: string[] = [];
   const full: Client = {
     clientId: CLIENT_ID,
     active: true,
     tokenClasses: new Set(['api', 'customer']),
     lifetimes: { api: 3600, customer: 1800 },
     secrets: [{ digest: digestSecret('current'), expiresAt: null }],
+    resourceServer: false,
     ...client,
   };
   return {
     lookups,
+    failures,
     clients: {
       find: async (id) => {
         lookups.push(`client:${id}`);
@@ -40,7 +43,17 @@ function contextWith(client: Partial<Client> = {}): TokenEndpointContext & { loo
           : null;
       },
     },
-    keys: { activeSigner: () => signer },
+    keys: { activeSigner: () => signer, jwks: () => ({ keys: [] }) },
+    failedAuthentications: {
+      note: (clientId, sourceIp) => {
+        failures.push(`${clientId}@${sourceIp}`);
+      },
+    },
+    throttle: { retryAfter: () => 0 },
+    revocations: {
+      revoke: async () => assert.fail('the token endpoint revokes nothing'),
+      isRevoked: async () => assert.fail('the token endpoint needs no revocation list'),
+    },
     clock,
     issuer: 'https://issuer.test',
     audience: 'https://api.test',
@@ -49,12 +62,13 @@ function contextWith(client: Partial<Client> = {}): TokenEndpointContext & { loo
 
 const signer = createJwsSigner('EdDSA', 'kid-1', generateKeyPairSync('ed25519').privateKey);
 
-function request(parameters: Record<string, string>, authorization?: string): TokenRequest {
+function request(parameters: Record<string, string>, authorization?: string): OAuthRequest {
   return {
     contentType: 'application/x-www-form-urlencoded',
     body: Buffer.from(new URLSearchParams(parameters).toString()),
     authorization,
     query: '',
+    sourceIp: '192.0.2.1',
   };
 }
 
@@ -109,6 +123,8 @@ describe('handleTokenRequest', () => {
     );
     assert.equal(error.error, 'invalid_client');
     assert.deepEqual(context.lookups, [`client:${CLIENT_ID}`]);
+    // The failure is counted for the audit log, with the caller's address.
+    assert.deepEqual(context.failures, [`${CLIENT_ID}@192.0.2.1`]);
   });
 
   it('accepts both secrets during a rotation, and the old one not after its deadline', async () => {

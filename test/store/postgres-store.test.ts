@@ -1,28 +1,56 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { openPostgresStore, postgresConnection } from '../../src/store/postgres-store.js';
 import type { StoreChange } from '../../src/store/store.js';
-import { freshPostgresSchema, skipWithoutPostgres, TEST_POSTGRES_URL } from '../helpers/postgres.js';
-import { storeContract } from './store-contract.js';
+import { skipWithoutPostgres, TEST_POSTGRES_URL } from '../helpers/postgres.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres-database.js';
+import { type Schema0001, storeContract } from './store-contract.js';
 
 const skip = await skipWithoutPostgres();
 
+// This file works in a database of its own, so that no schema of another test file or run is in
+// the database while it migrates its schemas (see the Kysely migrator test below).
+let database: TestDatabase;
 if (!skip) {
-  storeContract('PostgreSQL', async () => {
-    const schema = freshPostgresSchema();
-    const store = await openPostgresStore(schema.url);
-    await store.migrate();
-    return {
-      store,
-      cleanup: async () => {
-        await store.close();
-        await schema.drop();
-      },
-    };
+  before(async () => {
+    database = await createTestDatabase();
   });
+  after(() => database.drop());
+}
+
+if (!skip) {
+  storeContract(
+    'PostgreSQL',
+    async () => {
+      const schema = database.freshSchema();
+      const store = await openPostgresStore(schema.url);
+      await store.migrate();
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          await schema.drop();
+        },
+      };
+    },
+    async () => {
+      const schema = database.freshSchema();
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      try {
+        await admin.query(`create schema ${schema.schema}`);
+      } finally {
+        await admin.end();
+      }
+      const { config } = postgresConnection(schema.url);
+      const db = new Kysely<Schema0001>({ dialect: new PostgresDialect({ pool: new pg.Pool(config) }) });
+      return { db, openStore: () => openPostgresStore(schema.url), cleanup: () => schema.drop() };
+    },
+  );
 }
 
 async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
@@ -35,7 +63,7 @@ async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
 
 describe('PostgreSQL store specifics', { skip }, () => {
   it('tells other connections what changed, through LISTEN/NOTIFY', async () => {
-    const schema = freshPostgresSchema();
+    const schema = database.freshSchema();
     const writer = await openPostgresStore(schema.url);
     const reader = await openPostgresStore(schema.url);
     try {
@@ -52,6 +80,7 @@ describe('PostgreSQL store specifics', { skip }, () => {
           tokenClasses: ['api'],
           apiTokenTtl: null,
           customerTokenTtl: null,
+          resourceServer: false,
           createdAt: 1,
           updatedAt: 1,
         },
@@ -68,7 +97,7 @@ describe('PostgreSQL store specifics', { skip }, () => {
   });
 
   it('reconnects a lost LISTEN connection and then reports that anything may have changed', async () => {
-    const schema = freshPostgresSchema();
+    const schema = database.freshSchema();
     const store = await openPostgresStore(schema.url);
     try {
       await store.migrate();
@@ -87,6 +116,24 @@ describe('PostgreSQL store specifics', { skip }, () => {
     } finally {
       await store.close();
       await schema.drop();
+    }
+  });
+
+  it('deployments in two schemas of one database migrate independently', async () => {
+    const first = database.freshSchema();
+    const second = database.freshSchema();
+    const a = await openPostgresStore(first.url);
+    const b = await openPostgresStore(second.url);
+    try {
+      await a.migrate();
+      await b.migrate();
+      assert.equal(await b.countApplications(), 0);
+      assert.deepEqual(await b.listAuditEvents({}, { limit: 1 }), []);
+    } finally {
+      await a.close();
+      await b.close();
+      await first.drop();
+      await second.drop();
     }
   });
 

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { ApplicationRow, SecretRow, Store, StoreChange } from '../../src/store/store.js';
 import { childEnv } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
-import { storeContract } from './store-contract.js';
+import { type Schema0001, storeContract } from './store-contract.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -33,6 +34,7 @@ function newApplication(): { application: ApplicationRow; secret: SecretRow } {
       tokenClasses: ['api'],
       apiTokenTtl: null,
       customerTokenTtl: null,
+      resourceServer: false,
       createdAt: T0,
       updatedAt: T0,
     },
@@ -120,24 +122,43 @@ async function raceInProcesses(file: string, count: number, work: string): Promi
   }
 }
 
-storeContract('SQLite', async () => {
-  const temp = tempDir();
-  const path = join(temp.dir, 'nested', 'contract.db');
-  const store = openSqliteStore(path);
-  await store.migrate();
-  return {
-    store,
-    async cleanup() {
-      try {
-        await store.close();
-        // Every contract test's writes leave a sound file behind.
-        assert.equal(integrityCheck(path), 'ok');
-      } finally {
-        temp.remove();
-      }
-    },
-  };
-});
+storeContract(
+  'SQLite',
+  async () => {
+    const temp = tempDir();
+    const path = join(temp.dir, 'nested', 'contract.db');
+    const store = openSqliteStore(path);
+    await store.migrate();
+    return {
+      store,
+      async cleanup() {
+        try {
+          await store.close();
+          // Every contract test's writes leave a sound file behind.
+          assert.equal(integrityCheck(path), 'ok');
+        } finally {
+          temp.remove();
+        }
+      },
+    };
+  },
+  async () => {
+    const temp = tempDir();
+    const path = join(temp.dir, 'from-0001.db');
+    const db = new Kysely<Schema0001>({ dialect: new SqliteDialect({ database: new SqliteDatabase(path) }) });
+    return {
+      db,
+      openStore: async () => openSqliteStore(path),
+      async cleanup() {
+        try {
+          assert.equal(integrityCheck(path), 'ok');
+        } finally {
+          temp.remove();
+        }
+      },
+    };
+  },
+);
 
 describe('SQLite store', () => {
   let temp: ReturnType<typeof tempDir>;
@@ -164,18 +185,18 @@ describe('SQLite store', () => {
         });
         await store.updateApplication(clientId, { name: `renamed ${i}`, apiTokenTtl: 60 + i }, T0 + i);
       }
-      await store.activateSigningKey(
+      await store.addSigningKey(
         {
           kid: 'k1',
           alg: 'ES256',
-          status: 'active',
           publicJwk: '{}',
           sealedPrivateKey: 'v1.x',
           createdAt: T0,
-          retiredAt: null,
+          activatesAt: T0,
+          rotatedFrom: '',
           expiresAt: null,
         },
-        { now: T0, retiredUntil: T0, expectedActiveKid: null },
+        { now: T0, previousExpiresAt: null },
       );
     } finally {
       await store.close();
@@ -231,7 +252,7 @@ describe('SQLite store', () => {
       await store.migrate();
       const { application, secret } = newApplication();
       await store.insertApplication(application, { ...secret, createdAt: T0 + 1000 });
-      // The Store has no method for a second secret yet: write the rotation's rows directly.
+      // rotateSecret never leaves three rows (one expired): write them directly to check the order.
       const raw = new SqliteDatabase(file);
       try {
         const insert = raw.prepare(
@@ -321,7 +342,7 @@ describe('SQLite store', () => {
     }
   });
 
-  it('processes racing to activate the first signing key: one wins, the others get StoreConflictError', async () => {
+  it('processes racing to add the first signing key: one wins, the others get StoreConflictError', async () => {
     for (let round = 0; round < 3; round++) {
       const file = join(temp.dir, `activate-race-${round}.db`);
       const setup = openSqliteStore(file);
@@ -330,10 +351,10 @@ describe('SQLite store', () => {
       const results = await raceInProcesses(
         file,
         4,
-        `await store.activateSigningKey(
-             { kid: 'kid-' + process.env.WORKER, alg: 'ES256', status: 'active', publicJwk: '{}',
-               sealedPrivateKey: 'v1.x', createdAt: 1, retiredAt: null, expiresAt: null },
-             { now: 1, retiredUntil: 2, expectedActiveKid: null });`,
+        `await store.addSigningKey(
+             { kid: 'kid-' + process.env.WORKER, alg: 'ES256', publicJwk: '{}', sealedPrivateKey: 'v1.x',
+               createdAt: 1, activatesAt: 1, rotatedFrom: '', expiresAt: null },
+             { now: 1, previousExpiresAt: null });`,
       );
       assert.deepEqual(
         [...results].sort(),
@@ -346,6 +367,55 @@ describe('SQLite store', () => {
       } finally {
         await check.close();
       }
+    }
+  });
+
+  it('processes racing to rotate from the same key: one successor, the others get StoreConflictError', async () => {
+    const file = join(temp.dir, 'rotate-race.db');
+    const setup = openSqliteStore(file);
+    await setup.migrate();
+    const first = {
+      kid: 'first',
+      alg: 'ES256',
+      publicJwk: '{}',
+      sealedPrivateKey: 'v1.x',
+      createdAt: 1,
+      activatesAt: 1,
+      rotatedFrom: '',
+      expiresAt: null,
+    };
+    await setup.addSigningKey(first, { now: 1, previousExpiresAt: null });
+    await setup.close();
+    const results = await raceInProcesses(
+      file,
+      4,
+      `await store.transaction(async (tx) => {
+         await tx.addSigningKey(
+           { kid: 'kid-' + process.env.WORKER, alg: 'ES256', publicJwk: '{}', sealedPrivateKey: 'v1.x',
+             createdAt: 2, activatesAt: 3, rotatedFrom: 'first', expiresAt: null },
+           { now: 2, previousExpiresAt: 1000 + Number(process.env.WORKER) });
+         await tx.insertAuditEvents([{ id: 'event-' + process.env.WORKER, at: 2, actor: 'schedule',
+           action: 'key.rotate', targetType: 'signing_key', targetId: 'kid-' + process.env.WORKER, detail: {} }]);
+       });`,
+    );
+    assert.deepEqual([...results].sort(), ['conflict', 'conflict', 'conflict', 'ok'], results.join(' | '));
+    const winner = results.indexOf('ok');
+    const check = openSqliteStore(file);
+    try {
+      assert.deepEqual(
+        (await check.listSigningKeys()).map((k) => [k.kid, k.expiresAt]),
+        [
+          [`kid-${winner}`, null],
+          ['first', 1000 + winner],
+        ],
+      );
+      // Only the winner's audit event was written: each loser's rolled back with its key.
+      assert.deepEqual(
+        (await check.listAuditEvents({}, { limit: 10 })).map((e) => e.id),
+        [`event-${winner}`],
+      );
+    } finally {
+      await check.close();
     }
   });
 

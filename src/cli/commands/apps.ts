@@ -4,9 +4,11 @@ import { applicationView } from '../../views.js';
 import { list, optional, required, wholeNumber } from '../arguments.js';
 import type { Command } from '../command.js';
 import { fields, table } from '../text.js';
-import { withServices } from '../with-services.js';
+import { CLI_ACTOR, withServices } from '../with-services.js';
 
 const settingsOptions = {
+  'resource-server': { type: 'boolean' },
+  'no-resource-server': { type: 'boolean' },
   'token-classes': { type: 'string' },
   'api-token-ttl': { type: 'string' },
   'customer-token-ttl': { type: 'string' },
@@ -22,6 +24,7 @@ function describe(a: ApplicationRow): string {
     ['token classes', a.tokenClasses.join(', ')],
     ['api token ttl', lifetime(a.apiTokenTtl)],
     ['customer token ttl', lifetime(a.customerTokenTtl)],
+    ['resource server', a.resourceServer ? 'yes (may introspect any token)' : 'no'],
     ['created', new Date(a.createdAt).toISOString()],
   ]);
 }
@@ -29,17 +32,21 @@ function describe(a: ApplicationRow): string {
 /** `lean-auth apps …`: applications (OAuth clients). */
 export const appsCommands: Record<string, Command> = {
   create: {
-    usage: `apps create --name NAME [--token-classes ${DEFAULT_TOKEN_CLASSES_TEXT}] [--api-token-ttl S] [--customer-token-ttl S]`,
+    usage: `apps create --name NAME [--token-classes ${DEFAULT_TOKEN_CLASSES_TEXT}] [--api-token-ttl S] [--customer-token-ttl S] [--resource-server]`,
     summary: 'register an application; prints its client_secret once',
     options: { name: { type: 'string' }, ...settingsOptions },
     run: ({ config, values }) =>
       withServices(config, async ({ applications }) => {
-        const { application, clientSecret } = await applications.create({
-          name: required(values, 'name'),
-          tokenClasses: list(values, 'token-classes'),
-          apiTokenTtl: wholeNumber(values, 'api-token-ttl') ?? null,
-          customerTokenTtl: wholeNumber(values, 'customer-token-ttl') ?? null,
-        });
+        const { application, clientSecret } = await applications.create(
+          {
+            name: required(values, 'name'),
+            tokenClasses: list(values, 'token-classes'),
+            apiTokenTtl: wholeNumber(values, 'api-token-ttl') ?? null,
+            customerTokenTtl: wholeNumber(values, 'customer-token-ttl') ?? null,
+            resourceServer: values['resource-server'] === true,
+          },
+          CLI_ACTOR,
+        );
         return {
           json: { ...applicationView(application), client_secret: clientSecret },
           text: `Created application.\n${describe(application)}\n  client_secret       ${clientSecret}\n\nThe client_secret is shown only this once: store it now.`,
@@ -77,19 +84,59 @@ export const appsCommands: Record<string, Command> = {
   },
   update: {
     usage:
-      'apps update CLIENT_ID [--name NAME] [--token-classes LIST] [--api-token-ttl S|default] [--customer-token-ttl S|default]',
+      'apps update CLIENT_ID [--name NAME] [--token-classes LIST] [--api-token-ttl S|default] [--customer-token-ttl S|default] [--resource-server|--no-resource-server]',
     summary: 'change an application’s name, token classes or token lifetimes',
     options: { name: { type: 'string' }, ...settingsOptions },
     positionals: 1,
     run: ({ config, values, positionals: [clientId = ''] }) =>
       withServices(config, async ({ applications }) => {
-        const application = await applications.update(clientId, {
-          name: optional(values, 'name'),
-          tokenClasses: list(values, 'token-classes'),
-          apiTokenTtl: wholeNumber(values, 'api-token-ttl', true),
-          customerTokenTtl: wholeNumber(values, 'customer-token-ttl', true),
-        });
+        const application = await applications.update(
+          clientId,
+          {
+            name: optional(values, 'name'),
+            tokenClasses: list(values, 'token-classes'),
+            apiTokenTtl: wholeNumber(values, 'api-token-ttl', true),
+            customerTokenTtl: wholeNumber(values, 'customer-token-ttl', true),
+            resourceServer:
+              values['resource-server'] === true
+                ? true
+                : values['no-resource-server'] === true
+                  ? false
+                  : undefined,
+          },
+          CLI_ACTOR,
+        );
         return { json: applicationView(application), text: `Updated application.\n${describe(application)}` };
+      }),
+  },
+  'rotate-secret': {
+    usage: 'apps rotate-secret CLIENT_ID [--grace S]',
+    summary:
+      'issue a new client_secret (shown once); the old one works for the grace period (default SECRET_ROTATION_GRACE)',
+    options: { grace: { type: 'string' } },
+    positionals: 1,
+    run: ({ config, values, positionals: [clientId = ''] }) =>
+      withServices(config, async ({ applications }) => {
+        const rotated = await applications.rotateSecret(
+          clientId,
+          { graceSeconds: wholeNumber(values, 'grace') ?? undefined },
+          CLI_ACTOR,
+        );
+        const until =
+          rotated.previousSecretExpiresAt === null
+            ? 'The previous secret stopped working now.'
+            : `The previous secret works until ${new Date(rotated.previousSecretExpiresAt).toISOString()}.`;
+        return {
+          json: {
+            client_id: clientId,
+            client_secret: rotated.clientSecret,
+            previous_secret_expires_at:
+              rotated.previousSecretExpiresAt === null
+                ? null
+                : new Date(rotated.previousSecretExpiresAt).toISOString(),
+          },
+          text: `New client_secret for ${clientId}:\n  ${rotated.clientSecret}\n\nShown only this once: store it now. ${until}`,
+        };
       }),
   },
   disable: {
@@ -98,7 +145,7 @@ export const appsCommands: Record<string, Command> = {
     positionals: 1,
     run: ({ config, positionals: [clientId = ''] }) =>
       withServices(config, async ({ applications }) => {
-        const application = await applications.disable(clientId);
+        const application = await applications.disable(clientId, CLI_ACTOR);
         return { json: applicationView(application), text: `Disabled application ${application.clientId}.` };
       }),
   },
@@ -108,7 +155,7 @@ export const appsCommands: Record<string, Command> = {
     positionals: 1,
     run: ({ config, positionals: [clientId = ''] }) =>
       withServices(config, async ({ applications }) => {
-        const application = await applications.enable(clientId);
+        const application = await applications.enable(clientId, CLI_ACTOR);
         return { json: applicationView(application), text: `Enabled application ${application.clientId}.` };
       }),
   },

@@ -3,7 +3,7 @@ import { customerView } from '../../views.js';
 import { optional, required, wholeNumber } from '../arguments.js';
 import type { Command } from '../command.js';
 import { fields, table } from '../text.js';
-import { withServices } from '../with-services.js';
+import { CLI_ACTOR, withServices } from '../with-services.js';
 
 function describe(c: CustomerRow): string {
   return fields([
@@ -22,7 +22,11 @@ export const customersCommands: Record<string, Command> = {
     options: { app: { type: 'string' }, 'app-user-id': { type: 'string' } },
     run: ({ config, values }) =>
       withServices(config, async ({ customers }) => {
-        const customer = await customers.create(required(values, 'app'), required(values, 'app-user-id'));
+        const customer = await customers.create(
+          required(values, 'app'),
+          required(values, 'app-user-id'),
+          CLI_ACTOR,
+        );
         return { json: customerView(customer), text: `Created customer.\n${describe(customer)}` };
       }),
   },
@@ -51,7 +55,7 @@ export const customersCommands: Record<string, Command> = {
     positionals: 1,
     run: ({ config, positionals: [customerId = ''] }) =>
       withServices(config, async ({ customers }) => {
-        const customer = await customers.disable(customerId);
+        const customer = await customers.disable(customerId, CLI_ACTOR);
         return { json: customerView(customer), text: `Disabled customer ${customer.customerId}.` };
       }),
   },
@@ -61,7 +65,7 @@ export const customersCommands: Record<string, Command> = {
     positionals: 1,
     run: ({ config, positionals: [customerId = ''] }) =>
       withServices(config, async ({ customers }) => {
-        const customer = await customers.enable(customerId);
+        const customer = await customers.enable(customerId, CLI_ACTOR);
         return { json: customerView(customer), text: `Enabled customer ${customer.customerId}.` };
       }),
   },

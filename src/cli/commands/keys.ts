@@ -2,16 +2,16 @@ import type { SigningKeySummary } from '../../domain/signing-keys.js';
 import { signingKeyView } from '../../views.js';
 import type { Command } from '../command.js';
 import { table } from '../text.js';
-import { withServices } from '../with-services.js';
+import { CLI_ACTOR, withServices } from '../with-services.js';
 
 const keyTable = (keys: readonly SigningKeySummary[]) =>
   table(
-    ['KID', 'ALG', 'STATUS', 'CREATED', 'LEAVES JWKS'],
+    ['KID', 'ALG', 'STATE', 'SIGNS FROM', 'LEAVES JWKS'],
     keys.map((k) => [
       k.kid,
       k.alg,
-      k.status,
-      new Date(k.createdAt).toISOString(),
+      k.state,
+      new Date(k.activatesAt).toISOString(),
       k.expiresAt === null ? '-' : new Date(k.expiresAt).toISOString(),
     ]),
   );
@@ -29,16 +29,18 @@ export const keysCommands: Record<string, Command> = {
       }),
   },
   rotate: {
-    usage: 'keys rotate',
-    summary: 'make a new SIGNING_ALG key active; the old one stays published until its tokens expire',
-    run: ({ config }) =>
+    usage: 'keys rotate [--now]',
+    summary:
+      'publish a new SIGNING_ALG key that signs after the JWKS cache lifetime (--now: at once); the old key stays published until its tokens expire',
+    options: { now: { type: 'boolean' } },
+    run: ({ config, values }) =>
       withServices(config, async ({ keys }) => {
         await keys.reload();
-        await keys.rotate();
+        const key = await keys.rotate({ immediately: values.now === true }, CLI_ACTOR);
         const published = keys.list();
         return {
           json: published.map(signingKeyView),
-          text: `Rotated: ${published[0]?.kid} now signs new tokens.\n${keyTable(published)}`,
+          text: `Rotated: ${key.kid} signs new tokens from ${new Date(key.activatesAt).toISOString()}.\n${keyTable(published)}`,
         };
       }),
   },

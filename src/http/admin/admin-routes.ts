@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import type { Applications } from '../../domain/applications.js';
+import type { Customers } from '../../domain/customers.js';
+import type { SigningKeys } from '../../domain/signing-keys.js';
+import type { AuditEvent, AuditFilter, Page } from '../../store/store.js';
+import type { Metrics } from '../metrics.js';
+import { adminAuthentication } from './admin-auth.js';
+import { AdminError, handleAdminError } from './admin-error.js';
+import { applicationRoutes } from './routes/application-routes.js';
+import { auditRoutes } from './routes/audit-routes.js';
+import { customerRoutes } from './routes/customer-routes.js';
+import { keyRoutes } from './routes/key-routes.js';
+import { useStrictValidation } from './validation.js';
+
+export const ADMIN_PREFIX = '/admin/v1';
+/** Who the audit log names for changes made through the admin API. */
+export const ADMIN_ACTOR = 'admin-api';
+const ADMIN_BODY_LIMIT = 64 * 1024;
+
+export interface AdminOptions {
+  readonly adminToken: string;
+  readonly applications: Applications;
+  readonly customers: Customers;
+  readonly keys: SigningKeys;
+  readonly listAudit: (filter: AuditFilter, page: Page) => Promise<AuditEvent[]>;
+}
+
+/** The admin API, in an encapsulated context with its own auth, validation and error shape. */
+export async function adminRoutes(
+  app: FastifyInstance,
+  options: AdminOptions & { metrics: Metrics },
+): Promise<void> {
+  useStrictValidation(app);
+  // JSON only: a text/plain body would otherwise reach validation as a string.
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler(handleAdminError);
+  app.setNotFoundHandler(async (request) => {
+    throw new AdminError(
+      'not_found',
+      `no admin route for ${request.method} ${request.url.split('?', 1)[0]?.slice(0, 200)}`,
+    );
+  });
+  app.addHook('onRequest', adminAuthentication(options.adminToken));
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('Cache-Control', 'no-store');
+  });
+
+  // Not `...options`: Fastify puts this plugin's `prefix` there, and the children would add it again.
+  const { adminToken, applications, customers, keys, listAudit } = options;
+  const routeOptions = { adminToken, applications, customers, keys, listAudit, bodyLimit: ADMIN_BODY_LIMIT };
+  await app.register(applicationRoutes, routeOptions);
+  await app.register(customerRoutes, routeOptions);
+  await app.register(keyRoutes, routeOptions);
+  await app.register(auditRoutes, routeOptions);
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
+  );
+}
+
+/** For operations whose body is optional: no body at all counts as `{}`. */
+export async function emptyBodyIsEmptyObject(request: { body: unknown }): Promise<void> {
+  request.body ??= {};
+}
+
+/** `next_after` of a page: the last id when the page is full, else null. */
+export function nextAfter<T>(items: readonly T[], limit: number, id: (item: T) => string): string | null {
+  const last = items.at(-1);
+  return items.length === limit && last !== undefined ? id(last) : null;
+}

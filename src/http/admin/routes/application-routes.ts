@@ -1,0 +1,121 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApplicationSettings } from '../../../domain/applications.js';
+import { applicationView } from '../../../views.js';
+import { ADMIN_ACTOR, type AdminOptions, emptyBodyIsEmptyObject, nextAfter } from '../admin-routes.js';
+import {
+  applicationSchema,
+  clientIdParams,
+  createApplicationBody,
+  createdApplicationSchema,
+  pageQuerySchema,
+  pageSchema,
+  rotatedSecretSchema,
+  rotateSecretBody,
+  updateApplicationBody,
+} from '../schemas.js';
+
+interface SettingsBody {
+  name?: string;
+  token_classes?: string[];
+  api_token_ttl?: number | null;
+  customer_token_ttl?: number | null;
+  resource_server?: boolean;
+}
+type ClientIdParams = { client_id: string };
+type PageQuery = { limit: number; after?: string };
+
+function settings(body: SettingsBody): ApplicationSettings {
+  return {
+    name: body.name,
+    tokenClasses: body.token_classes,
+    apiTokenTtl: body.api_token_ttl,
+    customerTokenTtl: body.customer_token_ttl,
+    resourceServer: body.resource_server,
+  };
+}
+
+const ok = (schema: object) => ({ 200: schema });
+
+/** /admin/v1/applications: register, list, read, change, disable, enable, rotate the secret. */
+export async function applicationRoutes(
+  app: FastifyInstance,
+  { applications, bodyLimit }: AdminOptions & { bodyLimit: number },
+): Promise<void> {
+  app.post<{ Body: SettingsBody & { name: string } }>(
+    '/applications',
+    { bodyLimit, schema: { body: createApplicationBody, response: { 201: createdApplicationSchema } } },
+    async (request, reply) => {
+      const { application, clientSecret } = await applications.create(
+        { ...settings(request.body), name: request.body.name },
+        ADMIN_ACTOR,
+      );
+      return reply.code(201).send({ ...applicationView(application), client_secret: clientSecret });
+    },
+  );
+
+  app.get<{ Querystring: PageQuery }>(
+    '/applications',
+    { schema: { querystring: pageQuerySchema, response: ok(pageSchema(applicationSchema)) } },
+    async (request) => {
+      const items = await applications.list(request.query);
+      return {
+        items: items.map(applicationView),
+        next_after: nextAfter(items, request.query.limit, (a) => a.clientId),
+      };
+    },
+  );
+
+  app.get<{ Params: ClientIdParams }>(
+    '/applications/:client_id',
+    { schema: { params: clientIdParams, response: ok(applicationSchema) } },
+    async (request) => applicationView(await applications.get(request.params.client_id)),
+  );
+
+  app.patch<{ Params: ClientIdParams; Body: SettingsBody }>(
+    '/applications/:client_id',
+    {
+      bodyLimit,
+      schema: { params: clientIdParams, body: updateApplicationBody, response: ok(applicationSchema) },
+    },
+    async (request) =>
+      applicationView(
+        await applications.update(request.params.client_id, settings(request.body), ADMIN_ACTOR),
+      ),
+  );
+
+  app.post<{ Params: ClientIdParams }>(
+    '/applications/:client_id/disable',
+    { schema: { params: clientIdParams, response: ok(applicationSchema) } },
+    async (request) => applicationView(await applications.disable(request.params.client_id, ADMIN_ACTOR)),
+  );
+
+  app.post<{ Params: ClientIdParams }>(
+    '/applications/:client_id/enable',
+    { schema: { params: clientIdParams, response: ok(applicationSchema) } },
+    async (request) => applicationView(await applications.enable(request.params.client_id, ADMIN_ACTOR)),
+  );
+
+  app.post<{ Params: ClientIdParams; Body: { grace_seconds?: number } | undefined }>(
+    '/applications/:client_id/rotate-secret',
+    {
+      bodyLimit,
+      preValidation: emptyBodyIsEmptyObject,
+      schema: { params: clientIdParams, body: rotateSecretBody, response: ok(rotatedSecretSchema) },
+    },
+    async (request) => {
+      const rotated = await applications.rotateSecret(
+        request.params.client_id,
+        { graceSeconds: request.body?.grace_seconds },
+        ADMIN_ACTOR,
+      );
+      return {
+        client_id: request.params.client_id,
+        client_secret: rotated.clientSecret,
+        previous_secret_expires_at:
+          rotated.previousSecretExpiresAt === null
+            ? null
+            : new Date(rotated.previousSecretExpiresAt).toISOString(),
+      };
+    },
+  );
+}

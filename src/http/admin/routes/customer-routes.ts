@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import { customerView } from '../../../views.js';
+import { ADMIN_ACTOR, type AdminOptions, nextAfter } from '../admin-routes.js';
+import {
+  clientIdParams,
+  createCustomerBody,
+  customerIdParams,
+  customerSchema,
+  pageQuerySchema,
+  pageSchema,
+} from '../schemas.js';
+
+const ok = (schema: object) => ({ 200: schema });
+
+/** Customers: created and listed under their application, read and switched by customer_id. */
+export async function customerRoutes(
+  app: FastifyInstance,
+  { customers, bodyLimit }: AdminOptions & { bodyLimit: number },
+): Promise<void> {
+  app.post<{ Params: { client_id: string }; Body: { app_user_id: string } }>(
+    '/applications/:client_id/customers',
+    {
+      bodyLimit,
+      schema: { params: clientIdParams, body: createCustomerBody, response: { 201: customerSchema } },
+    },
+    async (request, reply) => {
+      const customer = await customers.create(
+        request.params.client_id,
+        request.body.app_user_id,
+        ADMIN_ACTOR,
+      );
+      return reply.code(201).send(customerView(customer));
+    },
+  );
+
+  app.get<{ Params: { client_id: string }; Querystring: { limit: number; after?: string } }>(
+    '/applications/:client_id/customers',
+    {
+      schema: {
+        params: clientIdParams,
+        querystring: pageQuerySchema,
+        response: ok(pageSchema(customerSchema)),
+      },
+    },
+    async (request) => {
+      const items = await customers.list(request.params.client_id, request.query);
+      return {
+        items: items.map(customerView),
+        next_after: nextAfter(items, request.query.limit, (c) => c.customerId),
+      };
+    },
+  );
+
+  app.get<{ Params: { customer_id: string } }>(
+    '/customers/:customer_id',
+    { schema: { params: customerIdParams, response: ok(customerSchema) } },
+    async (request) => customerView(await customers.get(request.params.customer_id)),
+  );
+
+  app.post<{ Params: { customer_id: string } }>(
+    '/customers/:customer_id/disable',
+    { schema: { params: customerIdParams, response: ok(customerSchema) } },
+    async (request) => customerView(await customers.disable(request.params.customer_id, ADMIN_ACTOR)),
+  );
+
+  app.post<{ Params: { customer_id: string } }>(
+    '/customers/:customer_id/enable',
+    { schema: { params: customerIdParams, response: ok(customerSchema) } },
+    async (request) => customerView(await customers.enable(request.params.customer_id, ADMIN_ACTOR)),
+  );
+}

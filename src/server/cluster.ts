@@ -1,0 +1,184 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { SHUTDOWN_GRACE_MS, StopRequest } from './shutdown.js';
+import { firstStartBanners, prepareFirstStart, startServer } from './start-server.js';
+
+/** The first restart of a worker that died comes this soon; each quick death in a row doubles it. */
+const RESTART_DELAY_MS = 100;
+const MAX_RESTART_DELAY_MS = 5_000;
+/** A worker that ran this long before it died was healthy: its restart starts the backoff afresh. */
+const HEALTHY_AFTER_MS = 10_000;
+/** A worker still alive this long after being told to stop is killed. */
+const STOP_DEADLINE_MS = SHUTDOWN_GRACE_MS + 5_000;
+
+/** What a worker tells the primary once it accepts requests. */
+interface ListeningMessage {
+  readonly leanAuth: 'listening';
+  readonly url: string;
+  readonly adminUrl: string;
+}
+
+function isListeningMessage(message: unknown): message is ListeningMessage {
+  return (message as Partial<ListeningMessage> | null)?.leanAuth === 'listening';
+}
+
+/**
+ * WORKERS=n, the primary: does the one-time start work (migrations, signing key, sandbox demo, and
+ * the banners), forks n workers that serve on the same port, restarts those that die, and on
+ * SIGTERM or SIGINT stops them gracefully and resolves.
+ */
+export async function runPrimary(config: Config, logger: Logger): Promise<void> {
+  const stop = new StopRequest();
+  const first = await prepareFirstStart(config, logger);
+  if (stop.isRequested) return;
+
+  const pool = new WorkerPool(config.workers, logger);
+  const ready = pool.start();
+  ready.catch(() => {});
+  const started = await Promise.race([ready, stop.reason.then(() => undefined)]).catch(
+    (error: unknown) => error as Error,
+  );
+  if (started instanceof Error) {
+    await pool.stop();
+    throw started;
+  }
+  if (started) {
+    process.stdout.write(firstStartBanners(config, first, started.adminUrl));
+    logger.info(
+      {
+        url: started.url,
+        adminUrl: `${started.adminUrl}/admin/v1`,
+        issuer: config.issuer,
+        env: config.env,
+        workers: config.workers,
+      },
+      'lean-auth is listening',
+    );
+  }
+  logger.info({ signal: await stop.reason }, 'shutting down');
+  if (!(await pool.stop())) throw new Error('a worker did not stop in time and was killed');
+  logger.info('all workers stopped');
+}
+
+/** WORKERS=n, one worker: serves until told to stop (by a signal, or by its primary going away). */
+export async function runWorker(config: Config, baseLogger: Logger): Promise<void> {
+  const logger = baseLogger.child({ worker: cluster.worker?.id });
+  const stop = new StopRequest();
+  process.once('disconnect', () => stop.request('primary gone'));
+  try {
+    const server = await startServer(config, logger, undefined, { firstStart: false });
+    const listening: ListeningMessage = { leanAuth: 'listening', url: server.url, adminUrl: server.adminUrl };
+    logger.info({ url: server.url }, 'worker listening');
+    process.send?.(listening);
+    logger.info({ signal: await stop.reason }, 'worker shutting down');
+    await server.close();
+  } finally {
+    // The IPC channel would keep the process alive.
+    if (process.connected) cluster.worker?.disconnect();
+  }
+}
+
+interface Slot {
+  worker: Worker | undefined;
+  startedAt: number;
+  quickDeaths: number;
+  restart: NodeJS.Timeout | undefined;
+}
+
+/** n worker processes, each kept running in its slot until stop(). */
+class WorkerPool {
+  private readonly slots: Slot[];
+  private readonly listening = new WeakSet<Worker>();
+  private stopping = false;
+  private everReady = false;
+  private onReady: (message: ListeningMessage) => void = () => {};
+  private onFailure: (error: Error) => void = () => {};
+
+  constructor(
+    size: number,
+    private readonly logger: Logger,
+  ) {
+    this.slots = Array.from({ length: size }, () => ({
+      worker: undefined,
+      startedAt: 0,
+      quickDeaths: 0,
+      restart: undefined,
+    }));
+  }
+
+  /** Forks every worker; resolves once all listen, rejects if one dies before that. */
+  start(): Promise<ListeningMessage> {
+    // Every worker accepts from the one listening socket itself. Under round-robin the primary
+    // accepts and hands each connection on, and one handed to a worker at the instant it dies is
+    // lost: the client hangs. Here a dead worker's connections not yet accepted stay queued in the
+    // kernel for the others.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    const ready = new Promise<ListeningMessage>((resolve, reject) => {
+      this.onReady = resolve;
+      this.onFailure = reject;
+    });
+    for (const slot of this.slots) this.fork(slot);
+    return ready;
+  }
+
+  /** Stops every worker gracefully; false if one had to be killed. */
+  async stop(): Promise<boolean> {
+    this.stopping = true;
+    const running: Worker[] = [];
+    for (const slot of this.slots) {
+      clearTimeout(slot.restart);
+      if (slot.worker && !slot.worker.isDead()) running.push(slot.worker);
+    }
+    let graceful = true;
+    await Promise.all(
+      running.map(async (worker) => {
+        const exited = new Promise((resolve) => worker.once('exit', resolve));
+        worker.process.kill('SIGTERM');
+        const killer = setTimeout(() => {
+          graceful = false;
+          this.logger.error(
+            { worker: worker.id, workerPid: worker.process.pid },
+            'worker did not stop: killing it',
+          );
+          worker.process.kill('SIGKILL');
+        }, STOP_DEADLINE_MS);
+        await exited;
+        clearTimeout(killer);
+      }),
+    );
+    return graceful;
+  }
+
+  private fork(slot: Slot): void {
+    slot.restart = undefined;
+    slot.startedAt = Date.now();
+    const worker = cluster.fork();
+    slot.worker = worker;
+    this.logger.info({ worker: worker.id, workerPid: worker.process.pid }, 'worker started');
+    worker.on('message', (message: unknown) => {
+      if (!isListeningMessage(message)) return;
+      this.listening.add(worker);
+      if (!this.everReady && this.slots.every((s) => s.worker && this.listening.has(s.worker))) {
+        this.everReady = true;
+        this.onReady(message);
+      }
+    });
+    worker.once('exit', (code, signal) => this.exited(slot, worker, code, signal));
+  }
+
+  private exited(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
+    if (this.stopping) return;
+    const died = { worker: worker.id, workerPid: worker.process.pid, code, signal };
+    if (!this.everReady) {
+      this.onFailure(
+        new Error(`worker ${worker.id} exited (${signal ?? `code ${code}`}) before it listened`),
+      );
+      return;
+    }
+    slot.quickDeaths = Date.now() - slot.startedAt >= HEALTHY_AFTER_MS ? 0 : slot.quickDeaths + 1;
+    const delay = Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** Math.max(0, slot.quickDeaths - 1));
+    this.logger.warn({ ...died, restartInMs: delay }, 'worker exited: restarting it');
+    slot.restart = setTimeout(() => this.fork(slot), delay);
+  }
+}

@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
+import { freePort, RunningProcess, randomKeyHex, runCli, waitFor } from '../helpers/child-process.js';
+import { freshPostgresSchema, skipWithoutPostgres } from '../helpers/postgres.js';
+
+const LISTENING = 'lean-auth is listening';
+/** The issue's bound: a change made on one instance (or by the CLI) reaches every other within 1 s. */
+const PROPAGATION_MS = 1_000;
+/** No request may take longer than this: a hang fails the test instead of stalling it. */
+const REQUEST_TIMEOUT_MS = 5_000;
+const ISSUER = 'http://lean-auth.test';
+
+const skip = await skipWithoutPostgres();
+
+interface Credentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+interface Reply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+async function requestToken(base: string, client: Credentials): Promise<Reply> {
+  const response = await fetch(`${base}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      scope: 'api',
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+    }),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function jwks(base: string): Promise<JSONWebKeySet> {
+  const response = await fetch(`${base}/.well-known/jwks.json`, {
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  return (await response.json()) as JSONWebKeySet;
+}
+
+/** Polls until `check` holds, and fails if that took longer than PROPAGATION_MS after `since`. */
+async function propagates(since: number, what: string, check: () => Promise<boolean>): Promise<void> {
+  // Poll past the bound, so that a failure says whether the change came late or never.
+  await waitFor(check, PROPAGATION_MS * 10, what, 25);
+  const took = Date.now() - since;
+  assert.ok(took <= PROPAGATION_MS, `${what} took ${took} ms, more than ${PROPAGATION_MS} ms`);
+}
+
+describe('two instances over one PostgreSQL schema', { skip, timeout: 60_000 }, () => {
+  const database = freshPostgresSchema();
+  const adminToken = randomBytes(32).toString('hex');
+  const processes: RunningProcess[] = [];
+  let env: Record<string, string>;
+  let a: RunningProcess;
+  let baseA: string;
+  let baseB: string;
+  let client: Credentials;
+
+  const admin = async (base: string, path: string): Promise<number> => {
+    const response = await fetch(`${base}/admin/v1${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
+
+  before(async () => {
+    env = {
+      DATABASE_URL: database.url,
+      KEY_ENCRYPTION_KEY: randomKeyHex(),
+      ADMIN_TOKEN: adminToken,
+      ISSUER,
+      LOG_LEVEL: 'warn',
+    };
+    const [portA, portB] = [await freePort(), await freePort()];
+    // One after the other: the first migrates the schema, makes the signing key and seeds the sandbox.
+    for (const port of [portA, portB]) {
+      const server = new RunningProcess(['serve'], { ...env, LOG_LEVEL: 'info', PORT: String(port) });
+      processes.push(server);
+      await server.waitForOutput(LISTENING);
+    }
+    a = processes[0] as RunningProcess;
+    baseA = `http://127.0.0.1:${portA}`;
+    baseB = `http://127.0.0.1:${portB}`;
+    const created = await runCli(['apps', 'create', '--name', 'scale-out client', '--json'], env);
+    assert.equal(created.code, 0, created.stderr);
+    const json = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
+    client = { clientId: json.client_id, clientSecret: json.client_secret };
+  });
+
+  after(async () => {
+    await Promise.all(processes.map((p) => p.kill()));
+    await database.drop().catch(() => {});
+  });
+
+  it('proof 1: a token from A verifies with the JWKS of B', async () => {
+    const reply = await requestToken(baseA, client);
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    const { payload } = await jwtVerify(
+      String(reply.body.access_token),
+      createLocalJWKSet(await jwks(baseB)),
+      {
+        issuer: ISSUER,
+        audience: ISSUER,
+        typ: 'at+jwt',
+      },
+    );
+    assert.equal(payload.client_id, client.clientId);
+  });
+
+  it('proof 1: keys rotate --now from the CLI is in B’s JWKS within 1 s, and B signs with it', async () => {
+    const rotated = await runCli(['keys', 'rotate', '--now', '--json'], env);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const since = Date.now();
+    const newKid = (JSON.parse(rotated.stdout) as { kid: string; state: string }[]).find(
+      (key) => key.state === 'active',
+    )?.kid;
+    assert.ok(newKid, rotated.stdout);
+
+    await propagates(since, 'B’s JWKS to publish the new key', async () =>
+      (await jwks(baseB)).keys.some((key) => key.kid === newKid),
+    );
+    let token = '';
+    await propagates(since, 'B to sign with the new key', async () => {
+      token = String((await requestToken(baseB, client)).body.access_token);
+      return decodeProtectedHeader(token).kid === newKid;
+    });
+    // And A verifies what B signed.
+    await jwtVerify(token, createLocalJWKSet(await jwks(baseA)), { issuer: ISSUER, typ: 'at+jwt' });
+  });
+
+  it('proof 1: an application disabled through A’s admin API is refused by B within 1 s, and back', async () => {
+    assert.equal((await requestToken(baseB, client)).status, 200);
+    assert.equal(await admin(baseA, `/applications/${client.clientId}/disable`), 200);
+    let refused: Reply | undefined;
+    await propagates(Date.now(), 'B to refuse the disabled application', async () => {
+      refused = await requestToken(baseB, client);
+      return refused.status !== 200;
+    });
+    assert.equal(refused?.status, 401);
+    assert.equal(refused?.body.error, 'invalid_client');
+
+    assert.equal(await admin(baseB, `/applications/${client.clientId}/enable`), 200);
+    await propagates(Date.now(), 'A to issue tokens again', async () => {
+      return (await requestToken(baseA, client)).status === 200;
+    });
+  });
+
+  it('proof 2: under a steady stream over both, SIGKILL to A loses no request sent to B', async () => {
+    interface Outcome {
+      target: 'A' | 'B';
+      /** When the request was sent. */
+      at: number;
+      status?: number;
+      error?: string;
+    }
+    const outcomes: Outcome[] = [];
+    let killedAt = Number.POSITIVE_INFINITY;
+    const startedAt = Date.now();
+    const send = async (target: 'A' | 'B'): Promise<void> => {
+      const at = Date.now();
+      try {
+        const reply = await requestToken(target === 'A' ? baseA : baseB, client);
+        outcomes.push({ target, at, status: reply.status });
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string } }).cause;
+        const reason = `${(error as Error).name}: ${cause?.code ?? (error as Error).message}`;
+        outcomes.push({ target, at, error: reason });
+      }
+    };
+    // Four clients, each sending to A and B in turn, for 3 s; A dies after 1 s.
+    const streams = Array.from({ length: 4 }, async (_, stream) => {
+      for (let i = stream; Date.now() - startedAt < 3_000; i++) {
+        await send(i % 2 === 0 ? 'A' : 'B');
+      }
+    });
+    const killer = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      killedAt = Date.now();
+      a.child.kill('SIGKILL');
+    })();
+    await Promise.all([...streams, killer]);
+    await a.waitForExit(5_000);
+    assert.ok(Number.isFinite(killedAt));
+
+    const toB = outcomes.filter((o) => o.target === 'B');
+    const toA = outcomes.filter((o) => o.target === 'A');
+    const toBAfterKill = toB.filter((o) => o.at > killedAt).length;
+    assert.ok(toBAfterKill >= 20, `a steady stream: only ${toBAfterKill} requests went to B after the kill`);
+    const badB = toB.filter((o) => o.status !== 200);
+    assert.deepEqual(badB, [], 'every request sent to B succeeds');
+    // A answers 200 while it lives; after the kill its requests fail on the connection, never with 5xx.
+    assert.deepEqual(
+      toA.filter((o) => o.status !== undefined && o.status !== 200),
+      [],
+      'A never answers with an error status',
+    );
+    const failedOnA = toA.filter((o) => o.error !== undefined);
+    assert.ok(failedOnA.length > 0, 'requests to A fail once it is dead');
+    for (const failure of failedOnA) assert.doesNotMatch(String(failure.error), /TimeoutError/, 'no hang');
+  });
+});

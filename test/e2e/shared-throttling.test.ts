@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { THROTTLE_LIMITS, THROTTLE_WINDOW_MS } from '../../src/domain/auth-throttle.js';
+import { freePort, RunningProcess, randomKeyHex, runCli, waitFor } from '../helpers/child-process.js';
+import { freshPostgresSchema, skipWithoutPostgres } from '../helpers/postgres.js';
+import { deleteThrottleKeys, skipWithoutRedis, testRedisUrl, throttleKeys } from '../helpers/redis.js';
+
+const LISTENING = 'lean-auth is listening';
+/** How long a block published by one instance may take to reach the other. */
+const PROPAGATION_MS = 2_000;
+/** No request may take longer than this; a hang fails the test instead of stalling it. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+const skip = (await skipWithoutPostgres()) || (await skipWithoutRedis());
+
+interface Credentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+interface Reply {
+  status: number;
+  retryAfter: string | null;
+  body: Record<string, unknown>;
+}
+
+/** An address of this run's own, so that nothing another run counts in the same Redis can meet it. */
+function randomAddress(): string {
+  const [a, b, c] = randomBytes(3);
+  return `10.${a}.${b}.${(c ?? 0) % 250}`;
+}
+
+/** A token request to `base` from `address`, which the servers read from X-Forwarded-For (TRUST_PROXY). */
+async function requestToken(base: string, credentials: Credentials, address: string): Promise<Reply> {
+  const response = await fetch(`${base}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      scope: 'api',
+      client_id: credentials.clientId,
+      client_secret: credentials.clientSecret,
+    }),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+function assertThrottled(reply: Reply, where: string): void {
+  assert.equal(reply.status, 429, `${where}: ${JSON.stringify(reply.body)}`);
+  assert.deepEqual(Object.keys(reply.body).sort(), ['error', 'error_description']);
+  assert.equal(reply.body.error, 'temporarily_unavailable');
+  assert.match(String(reply.body.error_description), /too many failed client authentications/);
+  const retryAfter = Number(reply.retryAfter);
+  assert.ok(
+    Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= THROTTLE_WINDOW_MS / 1000,
+    `${where}: Retry-After ${reply.retryAfter}`,
+  );
+}
+
+/**
+ * The counters live in fixed windows of wall-clock time; a test that began just before a window
+ * ends would see its counts start over. Waits for a fresh window when less than 15 s are left.
+ */
+async function awayFromWindowEnd(): Promise<void> {
+  const left = THROTTLE_WINDOW_MS - (Date.now() % THROTTLE_WINDOW_MS);
+  if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 250));
+}
+
+describe('throttling shared through Redis by two instances (proof 4)', { skip, timeout: 180_000 }, () => {
+  const database = freshPostgresSchema();
+  const redisUrl = testRedisUrl();
+  const processes: RunningProcess[] = [];
+  /** Marks the client_ids this run guesses, so that their Redis counters can be found again. */
+  const runTag = `guess${randomBytes(4).toString('hex')}`;
+  /** Every address and client_id the test used, whose Redis counters it deletes in the end. */
+  const used: string[] = [runTag];
+  let env: Record<string, string>;
+  let bases: [string, string];
+  let client: Credentials;
+
+  const address = () => {
+    const chosen = randomAddress();
+    used.push(chosen);
+    return chosen;
+  };
+
+  before(async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    env = {
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      TRUST_PROXY: 'true',
+      KEY_ENCRYPTION_KEY: randomKeyHex(),
+      ADMIN_TOKEN: randomBytes(32).toString('hex'),
+      ISSUER: 'http://lean-auth.test',
+      LOG_LEVEL: 'info',
+    };
+    // One after the other: the first migrates the schema and seeds the sandbox.
+    for (const port of [portA, portB]) {
+      const server = new RunningProcess(['serve'], { ...env, PORT: String(port) });
+      processes.push(server);
+      await server.waitForOutput(LISTENING, 60_000);
+    }
+    bases = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
+    const created = await runCli(['apps', 'create', '--name', 'real client', '--json'], env);
+    assert.equal(created.code, 0, created.stderr);
+    const json = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
+    client = { clientId: json.client_id, clientSecret: json.client_secret };
+    used.push(client.clientId);
+  });
+
+  after(async () => {
+    await Promise.all(processes.map((p) => p.kill()));
+    await database.drop().catch(() => {});
+    await deleteThrottleKeys(used).catch(() => {});
+  });
+
+  it('refuses a guessing address on both instances after the shared limit, never the real client', async () => {
+    await awayFromWindowEnd();
+    const attacker = address();
+    const realClient = address();
+    const wrong = { clientId: client.clientId, clientSecret: `${client.clientSecret.slice(0, -4)}AAAA` };
+    const statuses: number[] = [];
+    for (let i = 0; i < 4 * THROTTLE_LIMITS.pair; i++) {
+      // The attacker's guesses go to the instances in turn, as a load balancer spreads them.
+      const guess = await requestToken(bases[i % 2] as string, wrong, attacker);
+      statuses.push(guess.status);
+      if (guess.status === 401) assert.equal(guess.body.error, 'invalid_client');
+      else assertThrottled(guess, `guess ${i}`);
+      for (const base of bases) {
+        const real = await requestToken(base, client, realClient);
+        assert.equal(real.status, 200, `real client at ${base}, round ${i}: ${JSON.stringify(real.body)}`);
+      }
+    }
+    const failures = statuses.filter((status) => status === 401).length;
+    // Counted apart, each instance would answer THROTTLE_LIMITS.pair guesses 401 before refusing;
+    // counted together, the two answer that many in all (one more if a block is still on its way).
+    assert.ok(
+      failures >= THROTTLE_LIMITS.pair && failures <= THROTTLE_LIMITS.pair + 1,
+      `401 answered ${failures} times: ${statuses.join(' ')}`,
+    );
+    assert.deepEqual(
+      statuses.slice(failures),
+      Array(statuses.length - failures).fill(429),
+      'once refused, always refused',
+    );
+    // With its right secret, the attacker's address is refused by both instances.
+    for (const base of bases) assertThrottled(await requestToken(base, client, attacker), base);
+    assert.ok((await throttleKeys(attacker)).length > 0, 'the counters are kept in Redis');
+  });
+
+  it('refuses an address guessing many client_ids on both instances after the shared address limit', async () => {
+    await awayFromWindowEnd();
+    const guesser = address();
+    const realClient = address();
+    let failures = 0;
+    for (let i = 0; i < THROTTLE_LIMITS.address + 6; i++) {
+      const unknown = { clientId: `${runTag}-${randomUUID()}`, clientSecret: 'guess' };
+      const reply = await requestToken(bases[i % 2] as string, unknown, guesser);
+      if (reply.status === 401) failures++;
+      else assertThrottled(reply, `guess ${i}`);
+    }
+    assert.ok(
+      failures <= THROTTLE_LIMITS.address + 1,
+      `401 answered ${failures} times; the instances count apart`,
+    );
+    for (const base of bases) {
+      await waitFor(
+        async () => (await requestToken(base, client, guesser)).status === 429,
+        PROPAGATION_MS,
+        `${base} to refuse the guessing address`,
+      );
+      assert.equal((await requestToken(base, client, realClient)).status, 200);
+    }
+  });
+
+  it('refuses on the other instance too an address that one instance blocked on its own', {
+    todo: 'bug: AuthThrottle does not publish a block its local count reached first (see report)',
+  }, async () => {
+    await awayFromWindowEnd();
+    const attacker = address();
+    const wrong = { clientId: client.clientId, clientSecret: 'guess' };
+    // Every guess goes to instance A, whose own count reaches the limit with the shared one.
+    for (let i = 0; i < THROTTLE_LIMITS.pair; i++) {
+      assert.equal((await requestToken(bases[0], wrong, attacker)).status, 401);
+    }
+    assertThrottled(await requestToken(bases[0], client, attacker), 'instance A');
+    await waitFor(
+      async () => (await requestToken(bases[1], client, attacker)).status === 429,
+      PROPAGATION_MS,
+      'instance B to refuse the address instance A blocked',
+    );
+  });
+});

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { pino } from 'pino';
+import type { Config } from '../../src/config/config.js';
+import type { Clock } from '../../src/domain/clock.js';
+import { buildHttpApp } from '../../src/server/http-app.js';
+import { openServices, type Services } from '../../src/server/services.js';
+import {
+  type AuthMethod,
+  basicAuthorization,
+  type ClientCredentials,
+  FORM_HEADERS,
+  form,
+  tempDir,
+  testConfig,
+} from './test-server.js';
+
+/** The admin token of every admin test server: 64 hex characters, as `openssl rand -hex 32` makes. */
+export const ADMIN_TOKEN = '5f0c3b9e4a7d21e8b6c0f93a5d8e7b1c2a4f6e8d0b3c5a7e9f1d2c4b6a8e0f3d';
+
+/** The admin API's prefix. */
+export const ADMIN = '/admin/v1';
+
+/** Which HTTP methods the admin helper sends. */
+export type AdminMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** Everything a test can observe of the store, to show that a refused write changed nothing. */
+export interface StoreSnapshot {
+  readonly applications: readonly unknown[];
+  readonly secrets: Readonly<Record<string, readonly string[]>>;
+  readonly customers: readonly unknown[];
+  readonly keys: readonly unknown[];
+  readonly auditEvents: readonly string[];
+}
+
+export interface AdminTestServer {
+  readonly services: Services;
+  readonly app: FastifyInstance;
+  readonly config: Config;
+  /**
+   * A request to the admin API through `app.inject()`. A `body` that is a string is sent as it is
+   * (with `Content-Type: application/json` unless `headers` says otherwise); any other body is sent
+   * as JSON. `token` is the bearer token (ADMIN_TOKEN by default); `null` sends no Authorization.
+   */
+  admin(
+    method: AdminMethod,
+    path: string,
+    body?: unknown,
+    token?: string | null,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
+  /** A new application, registered through the admin API; returns its credentials. */
+  createApplication(settings?: Record<string, unknown>): Promise<ClientCredentials>;
+  /** POSTs a token request for `client` (client_secret_post unless `method` says otherwise). */
+  requestToken(
+    client: ClientCredentials,
+    scope?: string,
+    method?: AuthMethod,
+    inject?: { remoteAddress?: string },
+  ): Promise<LightMyRequestResponse>;
+  /** What the store holds now: applications, live secret digests, customers, keys, audit events. */
+  snapshot(): Promise<StoreSnapshot>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real services over a temporary SQLite store, and one app with both the public and the admin
+ * surface (`buildHttpApp(services, logger, ADMIN_TOKEN)`) for inject(): no socket.
+ */
+export async function startAdminServer(
+  options: { env?: Record<string, string>; clock?: Clock; logger?: pino.Logger } = {},
+): Promise<AdminTestServer> {
+  const temp = tempDir();
+  const config = testConfig(temp.dir, options.env);
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const services = await openServices(config, logger, options.clock);
+  await services.keys.start();
+  services.runInBackground();
+  const app = await buildHttpApp(services, logger, ADMIN_TOKEN);
+
+  const admin: AdminTestServer['admin'] = (method, path, body, token = ADMIN_TOKEN, headers = {}) => {
+    const all: Record<string, string> = {};
+    if (token !== null) all.authorization = `Bearer ${token}`;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      all['content-type'] = 'application/json';
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    return app.inject({ method, url: `${ADMIN}${path}`, headers: { ...all, ...headers }, payload });
+  };
+
+  const requestToken: AdminTestServer['requestToken'] = (
+    client,
+    scope = 'api',
+    method = 'client_secret_post',
+    inject = {},
+  ) => {
+    const headers: Record<string, string> = { ...FORM_HEADERS };
+    let parameters: Record<string, string> = { grant_type: 'client_credentials', scope };
+    if (method === 'client_secret_basic') headers.authorization = basicAuthorization(client);
+    if (method === 'client_secret_post') {
+      parameters = { ...parameters, client_id: client.clientId, client_secret: client.clientSecret };
+    }
+    return app.inject({
+      method: 'POST',
+      url: '/oauth2/token',
+      headers,
+      payload: form(parameters),
+      ...inject,
+    });
+  };
+
+  return {
+    services,
+    app,
+    config,
+    admin,
+    requestToken,
+    async createApplication(settings = {}) {
+      const response = await admin('POST', '/applications', { name: 'test app', ...settings });
+      assert.equal(response.statusCode, 201, response.body);
+      const body = response.json();
+      return { clientId: String(body.client_id), clientSecret: String(body.client_secret) };
+    },
+    async snapshot() {
+      const { store } = services;
+      const now = services.clock.now();
+      const applications = await store.listApplications({ limit: 1000 });
+      const secrets: Record<string, string[]> = {};
+      const customers: unknown[] = [];
+      for (const application of applications) {
+        secrets[application.clientId] = (await store.listLiveSecrets(application.clientId, now)).map(
+          (s) => `${s.digest}:${s.expiresAt}`,
+        );
+        customers.push(...(await store.listCustomers(application.clientId, { limit: 1000 })));
+      }
+      const keys = (await store.listSigningKeys()).map((k) => [k.kid, k.activatesAt, k.expiresAt]);
+      const auditEvents = (await store.listAuditEvents({}, { limit: 1000 })).map((e) => e.id);
+      return { applications, secrets, customers, keys, auditEvents };
+    },
+    async close() {
+      await app.close();
+      await services.close();
+      temp.remove();
+    },
+  };
+}
+
+/**
+ * Asserts an admin API refusal: the status, JSON with exactly `error` and `message`, the code,
+ * a message matching `message`, and no caching.
+ */
+export function expectAdminError(
+  response: LightMyRequestResponse,
+  status: number,
+  error: string,
+  message: RegExp,
+): void {
+  assert.equal(response.statusCode, status, response.body);
+  assert.match(String(response.headers['content-type']), /^application\/json/);
+  assert.equal(response.headers['cache-control'], 'no-store');
+  const body = response.json();
+  assert.deepEqual(Object.keys(body).sort(), ['error', 'message']);
+  assert.equal(body.error, error);
+  assert.match(body.message, message);
+}
+
+/**
+ * Runs `write` (a request that must be refused), and asserts that it was refused with `status`
+ * and `error` and that the store is exactly as it was before.
+ */
+export async function expectRefusedWithoutChange(
+  server: AdminTestServer,
+  write: () => Promise<LightMyRequestResponse>,
+  status: number,
+  error: string,
+  message: RegExp,
+): Promise<LightMyRequestResponse> {
+  const before = await server.snapshot();
+  const response = await write();
+  expectAdminError(response, status, error, message);
+  assert.deepEqual(await server.snapshot(), before, 'a refused request changed the store');
+  return response;
+}
