@@ -55,7 +55,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: options.logger,
     logController: new AccessLog(),
     bodyLimit: OAUTH_BODY_LIMIT,
-    return503OnClosing: true,
+    // Requests that arrive while a graceful stop drains are still answered in full (closeGracefully).
+    return503OnClosing: false,
     trustProxy: options.trustProxy ?? false,
     requestTimeout: SERVER_LIMITS.requestTimeout,
     keepAliveTimeout: SERVER_LIMITS.keepAliveTimeout,

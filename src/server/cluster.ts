@@ -31,7 +31,10 @@ function isListeningMessage(message: unknown): message is ListeningMessage {
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const stop = new StopRequest();
   const first = await prepareFirstStart(config, logger);
-  if (stop.isRequested) return;
+  if (stop.isRequested) {
+    process.stdout.write(firstStartBanners(config, first, config.issuer));
+    return;
+  }
 
   const pool = new WorkerPool(config.workers, logger);
   const ready = pool.start();
@@ -39,12 +42,14 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   const started = await Promise.race([ready, stop.reason.then(() => undefined)]).catch(
     (error: unknown) => error as Error,
   );
+  // Printed whatever happened: the demo secret exists from now on and is shown only this once.
+  const listening = started instanceof Error ? undefined : started;
+  process.stdout.write(firstStartBanners(config, first, listening?.adminUrl ?? config.issuer));
   if (started instanceof Error) {
     await pool.stop();
     throw started;
   }
   if (started) {
-    process.stdout.write(firstStartBanners(config, first, started.adminUrl));
     logger.info(
       {
         url: started.url,
@@ -61,11 +66,13 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   logger.info('all workers stopped');
 }
 
-/** WORKERS=n, one worker: serves until told to stop (by a signal, or by its primary going away). */
+/**
+ * WORKERS=n, one worker: serves until a signal tells it to stop. (A worker whose primary is gone,
+ * killed itself, is ended by node:cluster.)
+ */
 export async function runWorker(config: Config, baseLogger: Logger): Promise<void> {
   const logger = baseLogger.child({ worker: cluster.worker?.id });
   const stop = new StopRequest();
-  process.once('disconnect', () => stop.request('primary gone'));
   try {
     const server = await startServer(config, logger, undefined, { firstStart: false });
     const listening: ListeningMessage = { leanAuth: 'listening', url: server.url, adminUrl: server.adminUrl };

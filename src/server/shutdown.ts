@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
 /** How long requests in flight get to finish after a stop before their connections are cut. */
@@ -6,6 +7,19 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 const IDLE_SWEEP_MS = 50;
 /** After a stop, how long the process may take to exit by itself before it is made to. */
 const EXIT_DEADLINE_MS = 5_000;
+
+/** The responses each server is working on, so that a stop can make them the last on their connection. */
+const inFlight = new WeakMap<FastifyInstance['server'], Set<ServerResponse>>();
+
+/** Keeps count of an app's requests in flight, for closeGracefully; call before it listens. */
+export function trackRequestsInFlight(app: FastifyInstance): void {
+  const responses = new Set<ServerResponse>();
+  inFlight.set(app.server, responses);
+  app.server.on('request', (_request, response: ServerResponse) => {
+    responses.add(response);
+    response.once('close', () => responses.delete(response));
+  });
+}
 
 /**
  * Stops accepting connections, lets the requests in flight finish, and resolves once every
@@ -17,6 +31,13 @@ export async function closeGracefully(
   apps: readonly FastifyInstance[],
   graceMs = SHUTDOWN_GRACE_MS,
 ): Promise<void> {
+  // A response still to be written goes out with `Connection: close`: a client must not send its
+  // next request down a connection that is about to close (Fastify would answer it 503).
+  for (const app of apps) {
+    for (const response of inFlight.get(app.server) ?? []) {
+      if (!response.headersSent) response.shouldKeepAlive = false;
+    }
+  }
   const sweep = setInterval(() => {
     for (const app of apps) app.server.closeIdleConnections();
   }, IDLE_SWEEP_MS);

@@ -9,7 +9,7 @@ import { Metrics } from '../http/metrics.js';
 import { resolveAdminToken } from './admin-token.js';
 import { adminOptions, publicOptions } from './http-app.js';
 import { openServices, type Services } from './services.js';
-import { closeGracefully } from './shutdown.js';
+import { closeGracefully, trackRequestsInFlight } from './shutdown.js';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -135,6 +135,7 @@ export function firstStartBanners(config: Config, first: FirstStart, adminUrl: s
 }
 
 async function listen(app: FastifyInstance, host: string, port: number, https: boolean): Promise<string> {
+  trackRequestsInFlight(app);
   await app.listen({ port, host });
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;

@@ -128,6 +128,7 @@ async function assertGracefulStop(server: RunningProcess, port: number, demo: De
   const answer = await inFlight.finish();
   assert.match(answer, /^HTTP\/1\.1 200 /, answer);
   assert.match(answer, /"access_token":"[\w-]+\.[\w-]+\.[\w-]+"/);
+  assert.match(answer, /\r\nconnection: close\r\n/i, 'the last response on its connection');
   const { code, signal } = await server.waitForExit(15_000);
   assert.equal(signal, null, server.output());
   assert.equal(code, 0, server.output());
