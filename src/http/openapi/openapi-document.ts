@@ -85,16 +85,7 @@ export function openApiDocument(issuer: string): object {
           tags: ['Authentication'],
           summary: 'RFC 7662 token introspection, for the token owner or a resource-server application',
           security: [{}, { clientSecretBasic: [] }],
-          requestBody: form({
-            type: 'object',
-            required: ['token'],
-            properties: {
-              token: { type: 'string' },
-              token_type_hint: { type: 'string' },
-              client_id: { type: 'string' },
-              client_secret: { type: 'string' },
-            },
-          }),
+          requestBody: form(ref('TokenParameter')),
           responses: {
             200: ok('Active token members, or exactly {"active": false}', ref('Introspection')),
             400: oauthError('Invalid request'),
@@ -107,16 +98,7 @@ export function openApiDocument(issuer: string): object {
           tags: ['Authentication'],
           summary: 'RFC 7009 token revocation, by the application the token was issued to',
           security: [{}, { clientSecretBasic: [] }],
-          requestBody: form({
-            type: 'object',
-            required: ['token'],
-            properties: {
-              token: { type: 'string' },
-              token_type_hint: { type: 'string' },
-              client_id: { type: 'string' },
-              client_secret: { type: 'string' },
-            },
-          }),
+          requestBody: form(ref('TokenParameter')),
           responses: {
             200: { description: 'Revoked, or the token was not valid anyway (empty body)' },
             400: oauthError('Invalid request, or unauthorized_client for another application’s token'),
@@ -307,6 +289,16 @@ export function openApiDocument(issuer: string): object {
           },
         },
         AdminError: admin.errorSchema,
+        TokenParameter: {
+          type: 'object',
+          required: ['token'],
+          properties: {
+            token: { type: 'string' },
+            token_type_hint: { type: 'string' },
+            client_id: { type: 'string' },
+            client_secret: { type: 'string' },
+          },
+        },
         Introspection: {
           type: 'object',
           required: ['active'],
