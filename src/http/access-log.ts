@@ -1,5 +1,15 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 
+const LEVEL_VALUES: Record<string, number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Number.POSITIVE_INFINITY,
+};
+
 /**
  * One log line per response, with the path but never the query string (where a careless client
  * may have put its secret) and never headers or bodies.
@@ -15,6 +25,8 @@ export class AccessLog extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
+    // Skip building the line at all when it would not be written (LOG_LEVEL above info).
+    if (!error && (LEVEL_VALUES[reply.log.level] ?? 0) > LEVEL_VALUES.info) return;
     const line = {
       method: request.method,
       path: request.url.split('?', 1)[0],

@@ -65,9 +65,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.tls && { serverFactory: httpsServerFactory(options.tls) }),
   });
 
-  app.addHook('onSend', async (_request, reply) => {
-    // No response of ours is meant to be sniffed into another content type.
+  // No response of ours is meant to be sniffed into another content type. A callback hook, set on
+  // arrival: the cheapest place on the token path, and error and 404 replies keep it.
+  app.addHook('onRequest', (_request, reply, done) => {
     reply.header('X-Content-Type-Options', 'nosniff');
+    done();
   });
 
   const metrics = options.metrics ?? new Metrics();

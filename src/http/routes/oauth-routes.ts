@@ -7,6 +7,7 @@ import { handleRevocation } from '../../oauth/revocation.js';
 import { handleTokenRequest } from '../../oauth/token-endpoint.js';
 import { NO_STORE, sendOAuthError } from '../error-reply.js';
 import type { Metrics } from '../metrics.js';
+import { tokenResponseSchema } from '../openapi/contract-schemas.js';
 
 /** An OAuth request is a few hundred bytes (a token to introspect, a few KiB); anything near this is not one. */
 export const OAUTH_BODY_LIMIT = 16 * 1024;
@@ -36,7 +37,8 @@ export async function oauthRoutes(
     done(null, body),
   );
 
-  app.post(TOKEN_PATH, async (request, reply) => {
+  // The response schema lets Fastify serialise the token response with a compiled serializer.
+  app.post(TOKEN_PATH, { schema: { response: { 200: tokenResponseSchema } } }, async (request, reply) => {
     const response = await handleTokenRequest(oauthRequest(request), context);
     metrics.tokenIssued(response.scope);
     return reply.headers(NO_STORE).send(response);
