@@ -11,7 +11,9 @@ try {
   process.exit(0);
 }
 if (report.statusCode || report.error || !report.metadata) {
-  console.log(`npm audit: the registry's audit endpoint is unavailable (${report.message ?? report.error?.summary ?? 'no metadata'}); skipped`);
+  console.log(
+    `npm audit: the registry's audit endpoint is unavailable (${report.message ?? report.error?.summary ?? 'no metadata'}); skipped`,
+  );
   process.exit(0);
 }
 const counts = report.metadata.vulnerabilities;

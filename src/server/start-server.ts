@@ -176,7 +176,7 @@ export function demoBanner(demo: DemoCredentials, tokenEndpoint: string): string
 /** What the start that generated the sandbox admin token prints, once. */
 export function adminTokenBanner(generated: { token: string; file: string }, adminUrl: string): string {
   return [
-    'lean-auth sandbox: generated an admin token for the admin API (kept in ' + generated.file + ').',
+    `lean-auth sandbox: generated an admin token for the admin API (kept in ${generated.file}).`,
     `  ADMIN_TOKEN    ${generated.token}`,
     `  curl -s -H "Authorization: Bearer ${generated.token}" ${adminUrl}/admin/v1/applications`,
     '',
