@@ -203,13 +203,21 @@ function newSecret(clientId: string, secret: string, now: number): SecretRow {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** True when `text` holds a control character (NUL and the like), which no stored text may. */
-export function hasControlCharacters(text: string): boolean {
+/**
+ * Text an operator typed, as it can be stored and shown back unchanged: no control characters
+ * (PostgreSQL cannot store NUL; none belongs in a name) and no lone UTF-16 surrogate (JSON can
+ * carry one, but it is no Unicode text, and UTF-8 storage would turn it into something else).
+ */
+export function isPlainText(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
+    if (code < 0x20 || code === 0x7f) return false;
   }
-  return false;
+  return !LONE_SURROGATE.test(text);
 }
+
+/** In a u-mode pattern a surrogate pair is one code point, so only a lone surrogate matches. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /** Ids lean-auth issues are lower-case UUIDs; anything else cannot name a record. */
 export function isUuid(value: string): boolean {
@@ -226,8 +234,11 @@ export function validPage(page: { limit?: number; after?: string }): Page {
 
 function validName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length < 1 || trimmed.length > 200 || hasControlCharacters(trimmed)) {
-    throw new DomainError('invalid', 'name must be 1 to 200 characters, none of them control characters');
+  if (trimmed.length < 1 || trimmed.length > 200 || !isPlainText(trimmed)) {
+    throw new DomainError(
+      'invalid',
+      'name must be 1 to 200 characters of Unicode text, none of them control characters',
+    );
   }
   return trimmed;
 }

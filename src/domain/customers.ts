@@ -3,7 +3,7 @@ import type { CustomerRow, Status, Store } from '../store/store.js';
 import { StoreConflictError } from '../store/store.js';
 import { customerView } from '../views.js';
 import type { Applications } from './applications.js';
-import { hasControlCharacters, isUuid, validPage } from './applications.js';
+import { isPlainText, isUuid, validPage } from './applications.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { Clock } from './clock.js';
@@ -100,11 +100,11 @@ function validAppUserId(appUserId: string): string {
     appUserId.length < 1 ||
     appUserId.length > 255 ||
     appUserId.trim() !== appUserId ||
-    hasControlCharacters(appUserId)
+    !isPlainText(appUserId)
   ) {
     throw new DomainError(
       'invalid',
-      'app_user_id must be 1 to 255 characters with no surrounding spaces and no control characters',
+      'app_user_id must be 1 to 255 characters of Unicode text with no surrounding spaces and no control characters',
     );
   }
   return appUserId;

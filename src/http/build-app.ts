@@ -8,8 +8,10 @@ import Fastify, {
 import { OAuthError } from '../oauth/errors.js';
 import type { OAuthContext } from '../oauth/ports.js';
 import { AccessLog } from './access-log.js';
+import { adminAuthentication } from './admin/admin-auth.js';
 import { ADMIN_PREFIX, type AdminOptions, adminRoutes } from './admin/admin-routes.js';
 import { handleError } from './error-reply.js';
+import { answerClientError, answerFrameworkError } from './framework-errors.js';
 import { Metrics } from './metrics.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { OAUTH_BODY_LIMIT, oauthRoutes } from './routes/oauth-routes.js';
@@ -36,8 +38,13 @@ export interface AppOptions {
 
 /** Limits that keep slow or greedy clients from holding the server: no request may hang. */
 const SERVER_LIMITS = {
-  /** The whole request, headers and body, must arrive within this. */
+  /** The whole request, headers and body, must arrive within this (and the headers too). */
   requestTimeout: 10_000,
+  /**
+   * How often Node looks for requests past their timeout (its default, 30 s, would let a request
+   * that trickles in hold its connection for up to three times the timeout).
+   */
+  connectionsCheckingInterval: 1_000,
   /** An idle keep-alive connection is closed after this (longer than common load balancers' 60 s). */
   keepAliveTimeout: 72_000,
   /** A connection is closed after this many requests, so load spreads again over instances. */
@@ -61,8 +68,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestTimeout: SERVER_LIMITS.requestTimeout,
     keepAliveTimeout: SERVER_LIMITS.keepAliveTimeout,
     maxRequestsPerSocket: SERVER_LIMITS.maxRequestsPerSocket,
-    http: { maxHeaderSize: SERVER_LIMITS.maxHeaderSize },
+    http: nodeServerLimits(),
     ...(options.tls && { serverFactory: httpsServerFactory(options.tls) }),
+    frameworkErrors: answerFrameworkError(
+      options.admin && { prefix: ADMIN_PREFIX, authenticate: adminAuthentication(options.admin.adminToken) },
+    ),
+    clientErrorHandler: answerClientError,
   });
 
   // No response of ours is meant to be sniffed into another content type. A callback hook, set on
@@ -104,13 +115,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
  */
 function httpsServerFactory(tls: { cert: Buffer; key: Buffer }): FastifyServerFactory {
   return (handler) => {
-    const server = createHttpsServer(
-      { cert: tls.cert, key: tls.key, maxHeaderSize: SERVER_LIMITS.maxHeaderSize },
-      handler,
-    );
-    server.requestTimeout = SERVER_LIMITS.requestTimeout;
+    const server = createHttpsServer({ cert: tls.cert, key: tls.key, ...nodeServerLimits() }, handler);
     server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeout;
     server.maxRequestsPerSocket = SERVER_LIMITS.maxRequestsPerSocket;
     return server as unknown as ReturnType<FastifyServerFactory>;
+  };
+}
+
+/**
+ * The limits Node takes only when the server is created: the checking interval, and a headers
+ * timeout no longer than the request timeout (Node's default of 60 s would outlast it).
+ */
+function nodeServerLimits() {
+  return {
+    maxHeaderSize: SERVER_LIMITS.maxHeaderSize,
+    requestTimeout: SERVER_LIMITS.requestTimeout,
+    headersTimeout: SERVER_LIMITS.requestTimeout,
+    connectionsCheckingInterval: SERVER_LIMITS.connectionsCheckingInterval,
   };
 }

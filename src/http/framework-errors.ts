@@ -1,0 +1,75 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { invalidRequest } from '../oauth/errors.js';
+import { AdminError, handleAdminError } from './admin/admin-error.js';
+import { NO_STORE, sendOAuthError } from './error-reply.js';
+
+/** Every answer of ours, including the ones no hook of ours sees, says: do not sniff. */
+export const NOSNIFF = { 'X-Content-Type-Options': 'nosniff' } as const;
+
+export interface AdminSurface {
+  readonly prefix: string;
+  /** Throws an AdminError when the request lacks the admin token. */
+  readonly authenticate: (request: FastifyRequest) => Promise<void>;
+}
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any hook or handler of ours runs (a
+ * path it cannot percent-decode, a path segment over its maxParamLength). The answer has the shape
+ * and headers of the surface the request was meant for, without echoing the path, and under the
+ * admin prefix the admin token is checked first, as for any other admin path.
+ */
+export function answerFrameworkError(admin: AdminSurface | undefined) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    reply.headers(NOSNIFF);
+    const description =
+      error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? 'a segment of the request path is too long'
+        : 'the request path has an invalid percent-encoding';
+    if (admin && isUnder(request.url, admin.prefix)) {
+      admin.authenticate(request).then(
+        () => handleAdminError(new AdminError('invalid_request', description), request, reply),
+        (refusal: Error) => handleAdminError(refusal, request, reply),
+      );
+      return;
+    }
+    sendOAuthError(reply, invalidRequest(description));
+  };
+}
+
+function isUnder(url: string, prefix: string): boolean {
+  return url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`);
+}
+
+const CLIENT_ERRORS: Readonly<Record<string, { status: number; description: string }>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, description: 'the request did not arrive in full in time' },
+  HPE_HEADER_OVERFLOW: { status: 431, description: 'the request headers are too large' },
+};
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before Fastify sees a request (too
+ * large headers, a request that arrives too slowly, broken HTTP), answered like any other refusal
+ * of ours, in the RFC 6749 shape with nosniff and no-store, and the connection closed.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset connection, or one already gone: there is no one to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, description } = CLIENT_ERRORS[error.code ?? ''] ?? {
+    status: 400,
+    description: 'the request is not valid HTTP/1.1',
+  };
+  const body = JSON.stringify(invalidRequest(description, status).toJSON());
+  const headers = {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...NOSNIFF,
+    ...NO_STORE,
+    Connection: 'close',
+  };
+  if (socket.writable) {
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head.join('')}\r\n${body}`);
+  }
+  socket.destroy(error);
+}
