@@ -1,0 +1,48 @@
+-- wrk script: POST one token request per call. Set by environment (bench/run.mjs does it):
+--   BENCH_BODY            the form body (application/x-www-form-urlencoded)
+--   BENCH_AUTHORIZATION   an Authorization header (client_secret_basic), or empty
+--   BENCH_UNKNOWN_PREFIX  when set, each request asks for scope=customer.<random uuid>: the body is
+--                         BENCH_BODY followed by this prefix and a fresh random UUID
+-- done() prints one line "BENCHJSON {...}" that run.mjs reads (latencies in microseconds).
+
+wrk.method = "POST"
+wrk.body = os.getenv("BENCH_BODY") or ""
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+local authorization = os.getenv("BENCH_AUTHORIZATION") or ""
+if authorization ~= "" then
+  wrk.headers["Authorization"] = authorization
+end
+
+local unknownPrefix = os.getenv("BENCH_UNKNOWN_PREFIX") or ""
+
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("seed", counter)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + (seed or 0))
+end
+
+local function uuid4()
+  return string.format("%08x-%04x-4%03x-%04x-%06x%06x",
+    math.random(0, 0x7fffffff), math.random(0, 0xffff), math.random(0, 0xfff),
+    0x8000 + math.random(0, 0x3fff), math.random(0, 0xffffff), math.random(0, 0xffffff))
+end
+
+if unknownPrefix ~= "" then
+  function request()
+    return wrk.format(nil, nil, nil, wrk.body .. unknownPrefix .. uuid4())
+  end
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCHJSON {"requests":%d,"duration_us":%d,"bytes":%d,"status_errors":%d,"connect_errors":%d,' ..
+    '"read_errors":%d,"write_errors":%d,"timeouts":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,' ..
+    '"max_us":%d,"mean_us":%.1f}\n',
+    summary.requests, summary.duration, summary.bytes, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
+end
