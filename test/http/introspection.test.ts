@@ -379,8 +379,8 @@ describe('POST /oauth2/introspect: bad requests', () => {
     expectOAuthError(response, 400, 'invalid_request', /must be application\/x-www-form-urlencoded/);
   });
 
-  it('answers GET, PUT, PATCH and DELETE with 405 and Allow: POST', async () => {
-    for (const method of ['GET', 'PUT', 'PATCH', 'DELETE'] as const) {
+  it('answers GET, PUT, PATCH, DELETE and OPTIONS with 405 and Allow: POST', async () => {
+    for (const method of ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const) {
       const response = await server.app.inject({ method, url: INTROSPECT });
       expectOAuthError(response, 405, 'invalid_request', new RegExp(`${method} is not allowed`));
       assert.equal(response.headers.allow, 'POST');

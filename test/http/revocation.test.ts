@@ -170,8 +170,8 @@ describe('POST /oauth2/revoke: bad requests', () => {
     );
   });
 
-  it('answers GET, PUT, PATCH and DELETE with 405 and Allow: POST', async () => {
-    for (const method of ['GET', 'PUT', 'PATCH', 'DELETE'] as const) {
+  it('answers GET, PUT, PATCH, DELETE and OPTIONS with 405 and Allow: POST', async () => {
+    for (const method of ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const) {
       const response = await server.app.inject({ method, url: REVOKE });
       expectOAuthError(response, 405, 'invalid_request', new RegExp(`${method} is not allowed`));
       assert.equal(response.headers.allow, 'POST');

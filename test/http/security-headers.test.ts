@@ -95,7 +95,7 @@ describe('security headers', () => {
     ['health', { method: 'GET', url: '/healthz' }, 200],
     ['readiness', { method: 'GET', url: '/readyz' }, 200],
     ['HEAD of the JWKS', { method: 'HEAD', url: '/.well-known/jwks.json' }, 200],
-    ['OPTIONS', { method: 'OPTIONS', url: '/oauth2/token' }, 404],
+    ['OPTIONS', { method: 'OPTIONS', url: '/oauth2/token' }, 405],
     ['unknown path', { method: 'GET', url: '/nowhere' }, 404],
     [
       'unknown path, POST with a body',
@@ -160,7 +160,6 @@ describe('security headers', () => {
   };
 
   it('sends Cache-Control: no-store and Pragma: no-cache with every OAuth answer, tokens and refusals alike', async () => {
-    // (OPTIONS is no method of theirs: it gets the generic 404, with no-store but without Pragma.)
     for (const [what, request] of surface().filter(
       ([, r, status]) => r.url.startsWith('/oauth2/') && status !== 404,
     )) {

@@ -51,9 +51,10 @@ export async function oauthRoutes(
     return reply.headers(NO_STORE).send();
   });
 
+  // Any other method is a client's mistake worth naming (OPTIONS too: no browser calls these).
   for (const path of [TOKEN_PATH, INTROSPECTION_PATH, REVOCATION_PATH]) {
     app.route({
-      method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+      method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       url: path,
       handler: async (request, reply) =>
         sendOAuthError(
