@@ -13,6 +13,7 @@ export const THROTTLE_LIMITS = {
   client: 50,
 } as const;
 export const THROTTLE_WINDOW_MS = 60_000;
+/** Counters and blocks kept in memory, each: about 10 MB at most. */
 const MAX_TRACKED = 100_000;
 
 /** Counters shared by every instance (Redis), when there are several. */
@@ -39,6 +40,7 @@ export class AuthThrottle {
     private readonly clock: Clock,
     private readonly shared?: SharedThrottleCounters,
     private readonly onError: (error: unknown) => void = () => {},
+    private readonly maxTracked = MAX_TRACKED,
   ) {
     shared?.onBlock((key, until) => this.block(key, until));
   }
@@ -79,7 +81,7 @@ export class AuthThrottle {
   }
 
   private block(key: string, until: number): void {
-    if (this.blocks.size >= MAX_TRACKED) this.forgetExpired(this.blocks, this.clock.now());
+    if (this.blocks.size >= this.maxTracked) this.forgetExpired(this.blocks, this.clock.now());
     this.blocks.set(key, Math.max(until, this.blocks.get(key) ?? 0));
   }
 
@@ -94,7 +96,7 @@ export class AuthThrottle {
     const window = Math.floor(now / THROTTLE_WINDOW_MS);
     const entry = this.counts.get(key);
     if (entry && entry.window === window) return ++entry.count;
-    if (this.counts.size >= MAX_TRACKED) this.counts.clear();
+    if (this.counts.size >= this.maxTracked) this.makeRoomForCounts(window);
     this.counts.set(key, { window, count: 1 });
     return 1;
   }
@@ -104,9 +106,21 @@ export class AuthThrottle {
     return entry && entry.window === Math.floor(now / THROTTLE_WINDOW_MS) ? entry.count : 0;
   }
 
+  /**
+   * Full: counts of past windows go first, then single failures. A flood of new keys (many
+   * addresses, random client_ids) is made of single failures, so it cannot push out the count of
+   * a guesser who keeps trying one client.
+   */
+  private makeRoomForCounts(window: number): void {
+    for (const [key, entry] of this.counts) if (entry.window !== window) this.counts.delete(key);
+    if (this.counts.size < this.maxTracked) return;
+    for (const [key, entry] of this.counts) if (entry.count === 1) this.counts.delete(key);
+    if (this.counts.size >= this.maxTracked) this.counts.clear();
+  }
+
   private forgetExpired(map: Map<string, number>, now: number): void {
     for (const [key, until] of map) if (until <= now) map.delete(key);
-    if (map.size >= MAX_TRACKED) map.clear();
+    if (map.size >= this.maxTracked) map.clear();
   }
 }
 

@@ -175,6 +175,18 @@ describe('AuthThrottle, in one process', () => {
     clock.advance(1000);
     assert.equal(throttle.retryAfter(CLIENT, ATTACKER), 0);
   });
+
+  // Found in review: with its counters full, the throttle forgot all of them at once, so that a
+  // flood of new keys (random client_ids from many addresses) reset a guesser's count.
+  it("keeps a guesser's count through a flood of new keys that fills its memory", () => {
+    const clock = windowClock();
+    const throttle = new AuthThrottle(clock, undefined, () => {}, 50);
+    fail(throttle, CLIENT, ATTACKER, THROTTLE_LIMITS.pair - 1);
+    for (let n = 0; n < 500; n++) throttle.failed(`flood-${n}`, `192.0.2.${n % 250}-${n}`);
+    assert.equal(throttle.retryAfter(CLIENT, ATTACKER), 0);
+    throttle.failed(CLIENT, ATTACKER);
+    assert.equal(throttle.retryAfter(CLIENT, ATTACKER), secondsLeft(clock), 'the fifth failure blocks');
+  });
 });
 
 describe('AuthThrottle, with counters shared by several instances', () => {
