@@ -104,7 +104,7 @@ function validAppUserId(appUserId: string): string {
   ) {
     throw new DomainError(
       'invalid',
-      'app_user_id must be 1 to 255 characters of Unicode text with no surrounding spaces and no control characters',
+      'app_user_id must be 1 to 255 characters with no surrounding spaces, no control characters and no lone surrogates',
     );
   }
   return appUserId;
