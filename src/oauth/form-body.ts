@@ -32,6 +32,8 @@ export function parseFormText(text: string, where: string): FormParameters {
 }
 
 function requireFormContentType(contentType: string | undefined): void {
+  // What nearly every client sends, and what the checks below would accept.
+  if (contentType === FORM_TYPE) return;
   if (contentType === undefined) {
     throw invalidRequest(`the request has no Content-Type; send the parameters as ${FORM_TYPE}`);
   }
@@ -56,9 +58,13 @@ function decodeUtf8(bytes: Buffer, message: string): string {
 }
 
 function decodeComponent(raw: string, where: string): string {
+  // Fast path: without '%' or '+' there is nothing to decode (decodeURIComponent only acts on '%').
+  const percent = raw.includes('%');
+  const spaced = raw.includes('+') ? raw.replaceAll('+', ' ') : raw;
+  if (!percent) return spaced;
   try {
     // decodeURIComponent rejects bad percent-escapes and escapes that do not decode to UTF-8.
-    return decodeURIComponent(raw.replaceAll('+', ' '));
+    return decodeURIComponent(spaced);
   } catch {
     throw invalidRequest(
       `the ${where} has an invalid percent-encoding or a percent-encoded byte that is not UTF-8`,
