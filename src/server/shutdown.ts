@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 
 /** How long requests in flight get to finish after a stop before their connections are cut. */
@@ -8,17 +10,44 @@ const IDLE_SWEEP_MS = 50;
 /** After a stop, how long the process may take to exit by itself before it is made to. */
 const EXIT_DEADLINE_MS = 5_000;
 
-/** The responses each server is working on, so that a stop can make them the last on their connection. */
-const inFlight = new WeakMap<FastifyInstance['server'], Set<ServerResponse>>();
+/** A socket of node:http: the response it is writing (or is to write next), if any. */
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
 
-/** Keeps count of an app's requests in flight, for closeGracefully; call before it listens. */
+/**
+ * Keeps track of an app's open connections, so that a stop (closeGracefully, or any app.close()) can
+ * make the response in flight on each the last on its connection; call before it listens. Per
+ * connection, not per request: a keep-alive connection carries up to 10,000 requests, and the token
+ * path should not pay a listener for each (issue #5).
+ */
 export function trackRequestsInFlight(app: FastifyInstance): void {
-  const responses = new Set<ServerResponse>();
-  inFlight.set(app.server, responses);
-  app.server.on('request', (_request, response: ServerResponse) => {
-    responses.add(response);
-    response.once('close', () => responses.delete(response));
+  const sockets = new Set<Socket>();
+  // Over HTTPS, node:http serves the TLS socket that 'secureConnection' gives, not the TCP one.
+  const event = app.server instanceof TlsServer ? 'secureConnection' : 'connection';
+  app.server.on(event, (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
   });
+  // Fastify answers every request routed once it is closing with `Connection: close`; a stop
+  // makes the responses of the requests routed before it the last on their connections as well.
+  // preClose runs after Fastify has begun closing and before the server stops listening, so that
+  // no request falls between the two.
+  app.addHook('preClose', (done) => {
+    lastResponses(sockets);
+    done();
+  });
+}
+
+/**
+ * A response still to be written goes out with `Connection: close`: a client must not send its next
+ * request down a connection that is about to close. node:http writes one response at a time per
+ * connection, the one in `socket._httpMessage` (its `shouldKeepAlive` decides the header, and the
+ * connection ends after it); responses to requests pipelined behind it are not written.
+ */
+function lastResponses(sockets: Iterable<Socket>): void {
+  for (const socket of sockets) {
+    const response = (socket as HttpSocket)._httpMessage;
+    if (response && !response.headersSent) response.shouldKeepAlive = false;
+  }
 }
 
 /**
@@ -31,13 +60,8 @@ export async function closeGracefully(
   apps: readonly FastifyInstance[],
   graceMs = SHUTDOWN_GRACE_MS,
 ): Promise<void> {
-  // A response still to be written goes out with `Connection: close`: a client must not send its
-  // next request down a connection that is about to close (Fastify would answer it 503).
-  for (const app of apps) {
-    for (const response of inFlight.get(app.server) ?? []) {
-      if (!response.headersSent) response.shouldKeepAlive = false;
-    }
-  }
+  // The responses in flight are made the last on their connections by the preClose hook that
+  // trackRequestsInFlight installs.
   const sweep = setInterval(() => {
     for (const app of apps) app.server.closeIdleConnections();
   }, IDLE_SWEEP_MS);
