@@ -1,14 +1,5 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-
-const LEVEL_VALUES: Record<string, number> = {
-  trace: 10,
-  debug: 20,
-  info: 30,
-  warn: 40,
-  error: 50,
-  fatal: 60,
-  silent: Number.POSITIVE_INFINITY,
-};
+import { LEVEL_VALUES } from './request-logger.js';
 
 /**
  * One log line per response, with the path but never the query string (where a careless client

@@ -13,6 +13,7 @@ import { ADMIN_PREFIX, type AdminOptions, adminRoutes } from './admin/admin-rout
 import { handleError } from './error-reply.js';
 import { answerClientError, answerFrameworkError } from './framework-errors.js';
 import { Metrics } from './metrics.js';
+import { lazyChildLoggerFactory } from './request-logger.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { OAUTH_BODY_LIMIT, oauthRoutes } from './routes/oauth-routes.js';
 import { wellKnownRoutes } from './routes/well-known-routes.js';
@@ -61,6 +62,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new AccessLog(),
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: OAUTH_BODY_LIMIT,
     // Requests that arrive while a graceful stop drains are still answered in full (closeGracefully).
     return503OnClosing: false,
