@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { type FSWatcher, mkdirSync, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -16,11 +16,21 @@ import type { Store } from './store.js';
 
 const BUSY_TIMEOUT_MS = 5000;
 
-/** How often the server looks for writes made by another process (the CLI). */
+/**
+ * How often the server looks for writes made by another process (the CLI) when the file system
+ * does not tell it (see watchExternalChanges).
+ */
 const CHANGE_POLL_MS = 250;
+/** After the last file-system event of a write, when its commit is surely complete (ms). */
+const SETTLE_MS = 20;
+
+export interface SqliteStoreOptions {
+  /** How often to look for other processes' writes regardless of file-system events (ms). */
+  readonly changePollMs?: number;
+}
 
 /** Opens (creating if needed) the SQLite file at `path`: the zero-configuration default. */
-export function openSqliteStore(path: string): Store {
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   // The CLI and the server share the file; a writer waits for the other instead of failing.
   const sqlite = new SqliteDatabase(path, { timeout: BUSY_TIMEOUT_MS });
@@ -39,19 +49,39 @@ export function openSqliteStore(path: string): Store {
     // One process per file at a time writes; other processes learn of it through data_version.
     announce: async () => {},
 
-    // PRAGMA data_version changes exactly when another connection commits to the file; it costs no I/O.
+    // PRAGMA data_version changes exactly when another connection commits to the file. It is read
+    // when the file system reports a change to the database's files (inotify, FSEvents: the CLI's
+    // commit is seen before the CLI has printed its answer, so a client it just created is known
+    // at once) and on a timer, for file systems that report nothing. Never on a request's path.
     watchExternalChanges(listener) {
       let seen = sqlite.pragma('data_version', { simple: true });
-      const timer = setInterval(() => {
+      const check = () => {
         if (!sqlite.open) return;
         const now = sqlite.pragma('data_version', { simple: true });
         if (now !== seen) {
           seen = now;
           listener({ entity: 'anything' });
         }
-      }, CHANGE_POLL_MS);
+      };
+      const timer = setInterval(check, options.changePollMs ?? CHANGE_POLL_MS);
       timer.unref();
-      return () => clearInterval(timer);
+      // The events come with the writer's writes to the -wal file, before its commit is complete
+      // (fsync, then the shared-memory index): look at once, and again once the writes have stopped.
+      let settled: NodeJS.Timeout | undefined;
+      const files =
+        path === ':memory:'
+          ? undefined
+          : watchDatabaseFiles(path, () => {
+              check();
+              clearTimeout(settled);
+              settled = setTimeout(check, SETTLE_MS);
+              settled.unref();
+            });
+      return () => {
+        clearInterval(timer);
+        clearTimeout(settled);
+        files?.close();
+      };
     },
 
     // Kysely's SQLite migrator takes no lock and no transaction; one IMMEDIATE transaction gives both:
@@ -104,5 +134,23 @@ function useWriteAheadLog(sqlite: SqliteDatabase.Database): void {
       if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 20);
     }
+  }
+}
+
+/**
+ * Calls `onChange` when the database file or its -wal or -journal file changes, or undefined where
+ * the file system cannot watch (the timer then is the only way). The directory is watched, as the
+ * -wal file comes and goes.
+ */
+function watchDatabaseFiles(path: string, onChange: () => void): FSWatcher | undefined {
+  const name = basename(path);
+  try {
+    const watcher = watch(dirname(path), { persistent: false }, (_event, file) => {
+      if (file === null || file.startsWith(name)) onChange();
+    });
+    watcher.on('error', () => watcher.close());
+    return watcher;
+  } catch {
+    return undefined;
   }
 }

@@ -322,6 +322,27 @@ describe('SQLite store', () => {
     }
   });
 
+  it('watchExternalChanges: hears of another process’s commit from the file system, not only from its timer', async () => {
+    const file = join(temp.dir, 'inotify.db');
+    // A timer that never fires within the test: only the file-system event can tell.
+    const watcher = openSqliteStore(file, { changePollMs: 3_600_000 });
+    await watcher.migrate();
+    const writer = openSqliteStore(file);
+    let calls = 0;
+    const stop = watcher.watchExternalChanges(() => calls++);
+    try {
+      await insertSomeApplication(writer);
+      assert.ok(await eventually(() => calls >= 1), 'the commit was not heard of within 2 s');
+      await insertSomeApplication(watcher);
+      await sleep(300);
+      assert.equal(calls, 1, 'its own write is no external change');
+    } finally {
+      stop();
+      await writer.close();
+      await watcher.close();
+    }
+  });
+
   it('watchExternalChanges: a watcher whose store is closed does not throw', async () => {
     const file = join(temp.dir, 'closed.db');
     const watcher = openSqliteStore(file);
