@@ -46,7 +46,8 @@ export interface Services {
   readonly authenticationFailures: { note(clientId: string, sourceIp: string): void };
   /**
    * What a long-running server does beside answering requests (a one-shot CLI command does none
-   * of it): follow other processes' changes, write the failed-authentication counts, purge
+   * of it): follow other processes' changes, hold every application in the client directory
+   * (`clientDirectory.loaded()` says when it does), write the failed-authentication counts, purge
    * expired revocations, and rotate the signing key when KEY_ROTATION_INTERVAL says so.
    */
   runInBackground(): void;
@@ -86,6 +87,11 @@ export async function openServices(
   const sharedCounters = config.redisUrl === undefined ? undefined : redisThrottleCounters(config.redisUrl);
   const throttle = new AuthThrottle(clock, sharedCounters, reportError('shared throttling counters failed'));
 
+  const clientDirectory = new ClientDirectory(store, clock, feed, {
+    defaultLifetimes: { api: config.apiTokenTtl, customer: config.customerTokenTtl },
+    onLoadError: reportError('loading the client directory failed (retrying)'),
+  });
+
   return {
     config,
     store,
@@ -94,9 +100,7 @@ export async function openServices(
     applications,
     customers: new Customers(store, applications, clock, feed, audit),
     keys,
-    clientDirectory: new ClientDirectory(store, clock, feed, {
-      defaultLifetimes: { api: config.apiTokenTtl, customer: config.customerTokenTtl },
-    }),
+    clientDirectory,
     customerDirectory: new CustomerDirectory(store, feed),
     revocations,
     failedAuthentications,
@@ -118,6 +122,9 @@ export async function openServices(
           if (change.entity === 'anything' || change.entity === 'signing_key') reloadKeys();
         }),
       );
+      // After the watch began, so that no change falls between the directory's load and the watch.
+      clientDirectory.follow();
+      stops.push(() => clientDirectory.stop());
       failedAuthentications.start();
       revocations.startPurging();
       const schedule = setInterval(

@@ -55,6 +55,8 @@ export async function startServer(
   try {
     await services.keys.start();
     services.runInBackground();
+    // Listening (and so ready) only once every application is in memory: no token request reads it.
+    await services.clientDirectory.loaded();
     const demo = firstStart ? await seedSandbox(config, services) : undefined;
     const separateAdmin = config.adminPort !== undefined;
     const metrics = new Metrics();

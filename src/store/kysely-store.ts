@@ -13,6 +13,7 @@ import type { Database } from './schema.js';
 import {
   type ApplicationPatch,
   type ApplicationRow,
+  type ApplicationWithSecrets,
   type AuditEvent,
   type AuditFilter,
   type CustomerRow,
@@ -164,6 +165,29 @@ export class KyselyStore implements Store {
       .orderBy('created_at', 'desc')
       .execute();
     return rows.map(secretFromDb);
+  }
+
+  async listApplicationsWithLiveSecrets(now: number, page: Page): Promise<ApplicationWithSecrets[]> {
+    const applications = await this.listApplications(page);
+    const first = applications[0];
+    const last = applications.at(-1);
+    if (first === undefined || last === undefined) return [];
+    // The page is every application from the first client_id to the last: their secrets are a range.
+    const rows = await this.db
+      .selectFrom('client_secrets')
+      .selectAll()
+      .where('client_id', '>=', first.clientId)
+      .where('client_id', '<=', last.clientId)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .orderBy('created_at', 'desc')
+      .execute();
+    const secrets = new Map<string, SecretRow[]>(applications.map((a) => [a.clientId, []]));
+    // A secret of an application created since the first query has no entry here, and is left out.
+    for (const row of rows) secrets.get(row.client_id)?.push(secretFromDb(row));
+    return applications.map((application) => ({
+      application,
+      secrets: secrets.get(application.clientId) ?? [],
+    }));
   }
 
   async insertCustomer(customer: CustomerRow): Promise<void> {

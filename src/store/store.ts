@@ -36,6 +36,13 @@ export interface SecretRow {
   readonly expiresAt: number | null;
 }
 
+/** An application with the secrets that still work, as a full load of the client directory reads them. */
+export interface ApplicationWithSecrets {
+  readonly application: ApplicationRow;
+  /** Newest first, as listLiveSecrets lists them. */
+  readonly secrets: readonly SecretRow[];
+}
+
 export interface CustomerRow {
   readonly customerId: string;
   readonly clientId: string;
@@ -142,6 +149,11 @@ export interface Store {
   longestTokenTtlOverride(): Promise<number | null>;
   /** Secrets that still work at `now`, newest first. */
   listLiveSecrets(clientId: string, now: number): Promise<SecretRow[]>;
+  /**
+   * A page of applications ordered by client_id (keyset pagination, as listApplications), each with
+   * its secrets live at `now`, newest first: how the client directory loads every application.
+   */
+  listApplicationsWithLiveSecrets(now: number, page: Page): Promise<ApplicationWithSecrets[]>;
 
   /** Throws StoreConflictError when the application already has a customer with this app_user_id. */
   insertCustomer(customer: CustomerRow): Promise<void>;

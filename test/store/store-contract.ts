@@ -379,6 +379,58 @@ export function storeContract(
           assert.deepEqual(await store.listLiveSecrets(other.clientId, Number.MAX_SAFE_INTEGER), [forever]);
         }));
 
+      it('listApplicationsWithLiveSecrets lists a page of applications by client_id, each with its live secrets newest first', () =>
+        withStore(async (store) => {
+          const all = { limit: 100 };
+          assert.deepEqual(await store.listApplicationsWithLiveSecrets(T0, all), []);
+          const rotated = application({ tokenClasses: ['customer'], apiTokenTtl: 120, resourceServer: true });
+          const first = secretFor(rotated.clientId, { digest: '11'.repeat(32) });
+          await store.insertApplication(rotated, first);
+          const second = secretFor(rotated.clientId, { digest: '22'.repeat(32), createdAt: T0 + 10 });
+          await store.rotateSecret(second, { now: T0 + 10, previousExpiresAt: T0 + 1000 });
+          const expired = application();
+          await store.insertApplication(expired, secretFor(expired.clientId, { expiresAt: T0 + 5 }));
+          const apps = [rotated, expired];
+          for (let i = 0; i < 5; i++) apps.push(await addApplication(store, { status: 'disabled' }));
+          const ordered = [...apps].sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
+
+          // Each application exactly as findApplication and listLiveSecrets see it.
+          const expected = (now: number) =>
+            Promise.all(
+              ordered.map(async (app) => ({
+                application: await store.findApplication(app.clientId),
+                secrets: await store.listLiveSecrets(app.clientId, now),
+              })),
+            );
+          for (const now of [T0 + 10, T0 + 999, T0 + 1000]) {
+            assert.deepEqual(
+              await store.listApplicationsWithLiveSecrets(now, all),
+              await expected(now),
+              `at T0 + ${now - T0}`,
+            );
+          }
+          const listed = await store.listApplicationsWithLiveSecrets(T0 + 10, all);
+          const byId = new Map(listed.map((entry) => [entry.application.clientId, entry]));
+          assert.deepEqual(byId.get(rotated.clientId), {
+            application: rotated,
+            secrets: [second, { ...first, expiresAt: T0 + 1000 }],
+          });
+          // An application without a live secret is listed all the same, with none.
+          assert.deepEqual(byId.get(expired.clientId)?.secrets, []);
+
+          // Page by page (keyset: after the last client_id seen), every application once, secrets with each.
+          const paged = [];
+          let after: string | undefined;
+          for (;;) {
+            const page = await store.listApplicationsWithLiveSecrets(T0 + 10, { limit: 2, after });
+            assert.ok(page.length <= 2);
+            paged.push(...page);
+            if (page.length < 2) break;
+            after = page.at(-1)?.application.clientId;
+          }
+          assert.deepEqual(paged, await expected(T0 + 10));
+        }));
+
       it('a failed insertApplication (duplicate secret id) leaves no application row behind', () =>
         withStore(async (store) => {
           const first = application();
