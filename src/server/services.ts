@@ -13,7 +13,6 @@ import { TokenRevocations } from '../domain/token-revocations.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { resolveKeyEncryptionKey } from './key-encryption-key.js';
-import { redisThrottleCounters } from './redis-throttle-counters.js';
 
 export interface ServiceLogger {
   warn(message: string): void;
@@ -84,7 +83,11 @@ export async function openServices(
     reportError('writing failed authentications to the audit log failed'),
   );
   const stops: (() => void)[] = [];
-  const sharedCounters = config.redisUrl === undefined ? undefined : redisThrottleCounters(config.redisUrl);
+  // ioredis is loaded only where REDIS_URL asks for it (megabytes of RSS otherwise).
+  const sharedCounters =
+    config.redisUrl === undefined
+      ? undefined
+      : (await import('./redis-throttle-counters.js')).redisThrottleCounters(config.redisUrl);
   const throttle = new AuthThrottle(clock, sharedCounters, reportError('shared throttling counters failed'));
 
   const clientDirectory = new ClientDirectory(store, clock, feed, {
