@@ -11,6 +11,8 @@ export interface ClientCredentials {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** One decoder for every request: making one costs more than the decoding. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The client's credentials from HTTP Basic or from the body (RFC 6749 §2.3.1), never both.
@@ -60,7 +62,7 @@ function parseBasicAuthorization(header: string): ClientCredentials {
   }
   let decoded: string;
   try {
-    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(encoded, 'base64'));
+    decoded = utf8.decode(Buffer.from(encoded, 'base64'));
   } catch {
     throw invalidClient('malformed Basic credentials: not valid UTF-8', true);
   }
@@ -76,8 +78,10 @@ function parseBasicAuthorization(header: string): ClientCredentials {
 
 /** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
 function formDecode(value: string): string {
+  const spaced = value.includes('+') ? value.replaceAll('+', ' ') : value;
+  if (!spaced.includes('%')) return spaced;
   try {
-    return decodeURIComponent(value.replaceAll('+', ' '));
+    return decodeURIComponent(spaced);
   } catch {
     throw invalidClient('malformed Basic credentials: invalid form-urlencoding', true);
   }
