@@ -1,26 +1,17 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort, RunningProcess, randomKeyHex, waitFor } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
+import { opensslMissing, selfSignedCertificate } from '../helpers/tls.js';
 
 // HTTPS served by the server itself when TLS_CERT_FILE and TLS_KEY_FILE are set: a certificate
 // made for the test with openssl, the compiled `lean-auth serve`, node:https trusting just that
 // certificate. The limits are those of plain HTTP (the TLS server is built apart, so checked apart).
 
-function opensslMissing(): string | false {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return 'openssl is not installed (apt-get install openssl): no certificate for the HTTPS test';
-  }
-}
 const skip = opensslMissing();
 
 interface Answer {
@@ -32,8 +23,6 @@ interface Answer {
 
 describe('HTTPS with TLS_CERT_FILE and TLS_KEY_FILE', { skip, timeout: 60_000 }, () => {
   const temp = tempDir();
-  const certFile = join(temp.dir, 'cert.pem');
-  const keyFile = join(temp.dir, 'key.pem');
   let server: RunningProcess | undefined;
   let port = 0;
   let ca: Buffer;
@@ -63,30 +52,8 @@ describe('HTTPS with TLS_CERT_FILE and TLS_KEY_FILE', { skip, timeout: 60_000 },
     });
 
   before(async () => {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    ca = readFileSync(certFile);
+    const certificate = selfSignedCertificate(temp.dir);
+    ca = certificate.cert;
     port = await freePort();
     server = new RunningProcess(['serve'], {
       DATABASE_URL: `sqlite:${join(temp.dir, 'lean-auth.db')}`,
@@ -95,8 +62,8 @@ describe('HTTPS with TLS_CERT_FILE and TLS_KEY_FILE', { skip, timeout: 60_000 },
       HOST: '127.0.0.1',
       PORT: String(port),
       ISSUER: `https://localhost:${port}`,
-      TLS_CERT_FILE: certFile,
-      TLS_KEY_FILE: keyFile,
+      TLS_CERT_FILE: certificate.certFile,
+      TLS_KEY_FILE: certificate.keyFile,
     });
     await server.waitForOutput('lean-auth is listening');
   });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../src/http/build-app.js';
 import { closeGracefully, trackRequestsInFlight } from '../../src/server/shutdown.js';
+import { opensslMissing, selfSignedCertificate } from '../helpers/tls.js';
 
 // closeGracefully on a real socket: the requests in flight at a stop are answered in full, each
 // answer says `Connection: close` (a client must not send another request down a connection that
@@ -150,15 +150,6 @@ function gracefulStopSuite(name: string, tls: () => Tls | undefined) {
   });
 }
 
-function opensslMissing(): string | false {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return 'openssl is not installed: no certificate for the HTTPS case';
-  }
-}
-
 gracefulStopSuite('closeGracefully over HTTP', () => undefined);
 
 describe('over HTTPS', { skip: opensslMissing() }, () => {
@@ -166,32 +157,8 @@ describe('over HTTPS', { skip: opensslMissing() }, () => {
   let tls: Tls | undefined;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'lean-auth-shutdown-'));
-    const certFile = join(dir, 'cert.pem');
-    const keyFile = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    tls = { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+    const { cert, key } = selfSignedCertificate(dir);
+    tls = { cert, key };
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
