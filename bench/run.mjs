@@ -22,7 +22,7 @@ import { createServer } from 'node:net';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { renderChart } from './chart.mjs';
 import { compareProfiles, summarizeProfile } from './profile-summary.mjs';
@@ -480,27 +480,8 @@ function combine(runs) {
 // ---------------------------------------------------------------------------------------------
 // Targets
 // ---------------------------------------------------------------------------------------------
-const CONFIG_VARIABLES = [
-  'LEAN_AUTH_ENV',
-  'PORT',
-  'HOST',
-  'ISSUER',
-  'TOKEN_AUDIENCE',
-  'DATABASE_URL',
-  'KEY_ENCRYPTION_KEY',
-  'SIGNING_ALG',
-  'API_TOKEN_TTL',
-  'CUSTOMER_TOKEN_TTL',
-  'LOG_LEVEL',
-  'ADMIN_TOKEN',
-  'ADMIN_PORT',
-  'SECRET_ROTATION_GRACE',
-  'KEY_ROTATION_INTERVAL',
-  'REDIS_URL',
-  'TRUST_PROXY',
-  'CACHE_STALE_TTL',
-  'WORKERS',
-];
+/** lean-auth's configuration variables, from the build under test (set once it is copied). */
+let CONFIG_VARIABLES = [];
 
 function cleanEnv() {
   const copy = { ...process.env };
@@ -1097,6 +1078,7 @@ async function main() {
   rmSync(SNAPSHOT, { recursive: true, force: true });
   cpSync(join(ROOT, 'dist'), SNAPSHOT, { recursive: true });
   process.on('exit', () => rmSync(SNAPSHOT, { recursive: true, force: true }));
+  ({ CONFIG_VARIABLES } = await import(pathToFileURL(join(SNAPSHOT, 'src/config/config.js')).href));
   if (!WRK) {
     log(
       WANT_LOADGEN === 'wrk'
