@@ -202,7 +202,6 @@ function newSecret(clientId: string, secret: string, now: number): SecretRow {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** True when `text` holds a control character (NUL and the like), which no stored text may. */
 /**
  * Text an operator typed, as it can be stored and shown back unchanged: no control characters
  * (PostgreSQL cannot store NUL; none belongs in a name) and no lone UTF-16 surrogate (JSON can
