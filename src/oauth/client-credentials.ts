@@ -1,5 +1,5 @@
 import { invalidClient, invalidRequest } from './errors.js';
-import type { FormParameters } from './form-body.js';
+import { decodeFormComponent, type FormParameters } from './form-body.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
@@ -78,11 +78,8 @@ function parseBasicAuthorization(header: string): ClientCredentials {
 
 /** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
 function formDecode(value: string): string {
-  const spaced = value.includes('+') ? value.replaceAll('+', ' ') : value;
-  if (!spaced.includes('%')) return spaced;
-  try {
-    return decodeURIComponent(spaced);
-  } catch {
+  const decoded = decodeFormComponent(value);
+  if (decoded === undefined)
     throw invalidClient('malformed Basic credentials: invalid form-urlencoding', true);
-  }
+  return decoded;
 }

@@ -58,16 +58,26 @@ function decodeUtf8(bytes: Buffer, message: string): string {
 }
 
 function decodeComponent(raw: string, where: string): string {
-  // Fast path: without '%' or '+' there is nothing to decode (decodeURIComponent only acts on '%').
-  const percent = raw.includes('%');
-  const spaced = raw.includes('+') ? raw.replaceAll('+', ' ') : raw;
-  if (!percent) return spaced;
-  try {
-    // decodeURIComponent rejects bad percent-escapes and escapes that do not decode to UTF-8.
-    return decodeURIComponent(spaced);
-  } catch {
+  const value = decodeFormComponent(raw);
+  if (value === undefined) {
     throw invalidRequest(
       `the ${where} has an invalid percent-encoding or a percent-encoded byte that is not UTF-8`,
     );
+  }
+  return value;
+}
+
+/**
+ * One form-urlencoded component decoded ('+' is a space), or undefined when a percent-escape is
+ * invalid or does not decode to UTF-8 (decodeURIComponent rejects both).
+ */
+export function decodeFormComponent(raw: string): string | undefined {
+  const spaced = raw.includes('+') ? raw.replaceAll('+', ' ') : raw;
+  // Without '%' there is nothing left to decode: the common case, and the cheap one.
+  if (!spaced.includes('%')) return spaced;
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return undefined;
   }
 }
