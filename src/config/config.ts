@@ -1,14 +1,20 @@
-import { availableParallelism } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../domain/signing-algorithms.js';
 import {
   MAX_TOKEN_LIFETIME,
   MIN_API_TOKEN_LIFETIME,
   MIN_CUSTOMER_TOKEN_LIFETIME,
 } from '../domain/token-lifetimes.js';
+import { type DatabaseLocation, parseDatabaseUrl, redactUrl } from './database-url.js';
+import { isLoopbackHost, parseListenHost } from './listen-host.js';
+import { duration, integer, parseWorkers, rotationInterval } from './numbers.js';
+import { checkAdminToken, MIN_ADMIN_TOKEN_LENGTH, parseKeyEncryptionKey } from './secrets.js';
+import { parseTrustProxy, type TrustedProxies } from './trust-proxy.js';
 
+export type { DatabaseLocation } from './database-url.js';
+export { MIN_ADMIN_TOKEN_LENGTH } from './secrets.js';
+export type { TrustedProxies } from './trust-proxy.js';
 export type Environment = 'sandbox' | 'production';
-export type DatabaseLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -18,7 +24,7 @@ export interface Config {
   readonly env: Environment;
   /** PORT: TCP port of the HTTP server. Default 8080. */
   readonly port: number;
-  /** HOST: address to listen on. Default 127.0.0.1; use 0.0.0.0 in a container. */
+  /** HOST: address to listen on (an IP or a host name, no port). Default 127.0.0.1; 0.0.0.0 in a container. */
   readonly host: string;
   /** ISSUER: the `iss` of every token and the base of the metadata URLs. Default http://localhost:$PORT. */
   readonly issuer: string;
@@ -26,43 +32,44 @@ export interface Config {
   readonly tokenAudience: string;
   /** DATABASE_URL: `sqlite:<path>` (default `sqlite:data/lean-auth.db`) or `postgres://…`. */
   readonly database: DatabaseLocation;
-  /** KEY_ENCRYPTION_KEY: 32 bytes (64 hex characters or base64) that encrypt signing keys at rest. */
+  /** KEY_ENCRYPTION_KEY: 32 bytes (64 hex characters, base64 or base64url) that encrypt signing keys at rest. */
   readonly keyEncryptionKey: Buffer | undefined;
   /** Where a sandbox keeps what it generates for itself (the key encryption key): the SQLite file's folder. */
   readonly dataDir: string;
   /** SIGNING_ALG: RS256 (default), PS256, ES256 or EdDSA. */
   readonly signingAlg: SigningAlgorithm;
-  /** API_TOKEN_TTL: lifetime of `scope=api` tokens in seconds. Default 3600. */
+  /** API_TOKEN_TTL: lifetime of `scope=api` tokens (a duration: 3600, 60m, 1h), in seconds. Default 1h. */
   readonly apiTokenTtl: number;
-  /** CUSTOMER_TOKEN_TTL: lifetime of customer tokens in seconds, at least 600. Default 3600. */
+  /** CUSTOMER_TOKEN_TTL: lifetime of customer tokens (a duration), in seconds, at least 10m. Default 1h. */
   readonly customerTokenTtl: number;
   /** LOG_LEVEL: pino level. Default info. */
   readonly logLevel: LogLevel;
-  /** ADMIN_TOKEN: the bearer token of the admin API, at least 32 characters. Sandbox: generated. */
+  /**
+   * ADMIN_TOKEN: the bearer token of the admin API, at least 32 characters and no whitespace; in
+   * production at least 128 bits by estimate (secrets.ts). Sandbox: generated.
+   */
   readonly adminToken: string | undefined;
   /** ADMIN_PORT: serve the admin API on this port only (not on PORT). Default: on PORT. */
   readonly adminPort: number | undefined;
-  /** SECRET_ROTATION_GRACE: seconds a rotated-out client secret keeps working. Default 86400. */
+  /** SECRET_ROTATION_GRACE: how long (a duration, up to 7d) a rotated-out client secret keeps working, in seconds. Default 1d. */
   readonly secretRotationGraceSeconds: number;
   /** KEY_ROTATION_INTERVAL: how long a signing key signs before the next one is published. Default 30d; 0 = never. */
   readonly keyRotationIntervalMs: number;
   /** REDIS_URL: share the brute-force throttling counters of all instances in this Redis. Default: none (in memory). */
   readonly redisUrl: string | undefined;
   /**
-   * TRUST_PROXY: whose X-Forwarded-For to believe for the caller's address (throttling, audit):
-   * `true` (any), or the proxies' addresses/CIDRs separated by commas. Default: none.
+   * TRUST_PROXY: the proxies whose X-Forwarded-For gives the caller's address (throttling, audit):
+   * their number (`1`), or their addresses/CIDRs separated by commas (`10.0.0.0/8,loopback`).
+   * Default: none (X-Forwarded-For is ignored). `true` is refused: it would let callers choose.
    */
-  readonly trustProxy: boolean | string | undefined;
-  /** CACHE_STALE_TTL: seconds cached applications keep getting tokens while the database is out of reach. Default 300. */
+  readonly trustProxy: TrustedProxies | undefined;
+  /** CACHE_STALE_TTL: how long (a duration) cached applications keep getting tokens while the database is out of reach, in seconds. Default 5m. */
   readonly cacheStaleTtlSeconds: number;
   /** WORKERS: server processes on this machine (node:cluster); `auto` = one per CPU. Default 1: no cluster. */
   readonly workers: number;
   /** TLS_CERT_FILE and TLS_KEY_FILE: PEM files; with both set the server speaks HTTPS itself. */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
 }
-
-/** The admin token must be long enough that guessing it is hopeless. */
-export const MIN_ADMIN_TOKEN_LENGTH = 32;
 
 /** Thrown when the environment does not describe a configuration we can run with; lists every problem. */
 export class ConfigError extends Error {
@@ -107,18 +114,21 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     return value === '' ? undefined : value;
   };
 
-  const environment = oneOf(read('LEAN_AUTH_ENV') ?? 'sandbox', ['sandbox', 'production'] as const);
+  const chosenEnvironment = read('LEAN_AUTH_ENV');
+  const environment = oneOf(chosenEnvironment ?? 'sandbox', ['sandbox', 'production'] as const);
   if (!environment)
-    problems.push(`LEAN_AUTH_ENV must be 'sandbox' or 'production', got '${read('LEAN_AUTH_ENV')}'`);
+    problems.push(`LEAN_AUTH_ENV must be 'sandbox' or 'production', got '${chosenEnvironment}'`);
+  const production = environment === 'production';
 
-  const port = integer('PORT', read('PORT'), 8080, 0, 65535, problems);
-  const host = read('HOST') ?? '127.0.0.1';
+  const port = integer('PORT', read('PORT'), { fallback: 8080, min: 0, max: 65535 }, problems);
+  const host = parseListenHost(read('HOST'), problems);
   const issuer = (read('ISSUER') ?? `http://localhost:${port}`).replace(/\/+$/, '');
   if (!isHttpUrl(issuer))
     problems.push(`ISSUER must be an http(s) URL without query or fragment, got '${issuer}'`);
+  if (chosenEnvironment === undefined) problems.push(...unchosenEnvironment(read('HOST'), host, issuer));
 
   const database = parseDatabaseUrl(read('DATABASE_URL') ?? 'sqlite:data/lean-auth.db', cwd, problems);
-  const keyEncryptionKey = parseKeyEncryptionKey(read('KEY_ENCRYPTION_KEY'), problems);
+  const keyEncryptionKey = parseKeyEncryptionKey(read('KEY_ENCRYPTION_KEY'), production, problems);
 
   const signingAlg = oneOf(read('SIGNING_ALG') ?? 'RS256', SIGNING_ALGORITHMS);
   if (!signingAlg) {
@@ -127,21 +137,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     );
   }
 
-  const apiTokenTtl = integer(
-    'API_TOKEN_TTL',
-    read('API_TOKEN_TTL'),
-    3600,
-    MIN_API_TOKEN_LIFETIME,
-    MAX_TOKEN_LIFETIME,
-    problems,
-  );
-  const customerTokenTtl = integer(
+  const seconds = (name: string, fallback: number, min: number, max: number, why?: string) =>
+    duration(name, read(name), { fallback, min, max, why }, problems);
+  const apiTokenTtl = seconds('API_TOKEN_TTL', 3600, MIN_API_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME);
+  const customerTokenTtl = seconds(
     'CUSTOMER_TOKEN_TTL',
-    read('CUSTOMER_TOKEN_TTL'),
     3600,
     MIN_CUSTOMER_TOKEN_LIFETIME,
     MAX_TOKEN_LIFETIME,
-    problems,
     `the LinkSDK refuses a customer token with less than ${MIN_CUSTOMER_TOKEN_LIFETIME} seconds of validity left`,
   );
 
@@ -150,44 +153,32 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${read('LOG_LEVEL')}'`);
 
   const adminToken = read('ADMIN_TOKEN');
-  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
-    problems.push(`ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (openssl rand -hex 32)`);
-  }
+  if (adminToken !== undefined) checkAdminToken(adminToken, production, problems);
   const rawAdminPort = read('ADMIN_PORT');
   const adminPort =
-    rawAdminPort === undefined ? undefined : integer('ADMIN_PORT', rawAdminPort, 0, 0, 65535, problems);
+    rawAdminPort === undefined
+      ? undefined
+      : integer('ADMIN_PORT', rawAdminPort, { fallback: 0, min: 0, max: 65535 }, problems);
   if (adminPort !== undefined && adminPort !== 0 && adminPort === port) {
     problems.push('ADMIN_PORT must differ from PORT (leave it unset to serve the admin API on PORT)');
   }
-  const secretRotationGraceSeconds = integer(
-    'SECRET_ROTATION_GRACE',
-    read('SECRET_ROTATION_GRACE'),
-    86_400,
-    0,
-    7 * 86_400,
-    problems,
-  );
-  const keyRotationIntervalMs = duration(
-    'KEY_ROTATION_INTERVAL',
-    read('KEY_ROTATION_INTERVAL'),
-    30 * 86_400_000,
-    problems,
-  );
+  const secretRotationGraceSeconds = seconds('SECRET_ROTATION_GRACE', 86_400, 0, 7 * 86_400);
+  const keyRotationIntervalMs = rotationInterval(read('KEY_ROTATION_INTERVAL'), problems);
 
   const redisUrl = read('REDIS_URL');
   if (redisUrl !== undefined && !/^rediss?:\/\/./.test(redisUrl)) {
     problems.push(`REDIS_URL must start with redis:// or rediss://, got '${redactUrl(redisUrl)}'`);
   }
-  const trustProxy = parseTrustProxy(read('TRUST_PROXY'));
+  const trustProxy = parseTrustProxy(read('TRUST_PROXY'), problems);
   const certFile = read('TLS_CERT_FILE');
   const keyFile = read('TLS_KEY_FILE');
   if ((certFile === undefined) !== (keyFile === undefined)) {
     problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together: set both for HTTPS, or neither');
   }
   const workers = parseWorkers(read('WORKERS'), problems);
-  const cacheStaleTtlSeconds = integer('CACHE_STALE_TTL', read('CACHE_STALE_TTL'), 300, 0, 86_400, problems);
+  const cacheStaleTtlSeconds = seconds('CACHE_STALE_TTL', 300, 0, 86_400);
 
-  if (environment === 'production') {
+  if (production) {
     if (adminToken === undefined) {
       problems.push(`ADMIN_TOKEN is required in production (at least ${MIN_ADMIN_TOKEN_LENGTH} characters)`);
     }
@@ -208,7 +199,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     tokenAudience: read('TOKEN_AUDIENCE') ?? issuer,
     database: database as DatabaseLocation,
     keyEncryptionKey,
-    dataDir: database?.kind === 'sqlite' ? resolveDir(database.path) : resolve(cwd, 'data'),
+    dataDir: database?.kind === 'sqlite' ? resolve(database.path, '..') : resolve(cwd, 'data'),
     signingAlg: signingAlg as SigningAlgorithm,
     apiTokenTtl,
     customerTokenTtl,
@@ -226,44 +217,24 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   });
 }
 
+/**
+ * Sandbox is the default for a start on this machine, but a server that others can reach, or one
+ * with an https issuer, is likely meant for production: it must say which it is.
+ */
+function unchosenEnvironment(rawHost: string | undefined, host: string, issuer: string): string[] {
+  const reasons = [
+    ...(rawHost !== undefined && !isLoopbackHost(host) ? [`HOST=${host} listens beyond this machine`] : []),
+    ...(/^https:/i.test(issuer) && isHttpUrl(issuer) ? [`ISSUER=${issuer} is an https address`] : []),
+  ];
+  if (reasons.length === 0) return [];
+  return [
+    `LEAN_AUTH_ENV is not set and ${reasons.join(' and ')}: choose LEAN_AUTH_ENV=production ` +
+      '(refuses insecure settings) or LEAN_AUTH_ENV=sandbox (generates its own keys and a demo application)',
+  ];
+}
+
 function oneOf<T extends string>(value: string, allowed: readonly T[]): T | undefined {
   return (allowed as readonly string[]).includes(value) ? (value as T) : undefined;
-}
-
-function integer(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-  problems: string[],
-  why?: string,
-): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    problems.push(
-      `${name} must be a whole number from ${min} to ${max}, got '${raw}'${why ? ` (${why})` : ''}`,
-    );
-    return fallback;
-  }
-  return value;
-}
-
-const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A duration such as `30d`, `12h`, `90m`, `3600s` or plain seconds; 0 means never. */
-function duration(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
-  if (raw === undefined) return fallback;
-  const match = /^(\d+)([smhd]?)$/.exec(raw);
-  const ms = match ? Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1000) : Number.NaN;
-  if (!Number.isSafeInteger(ms) || (ms > 0 && ms < 3_600_000)) {
-    problems.push(
-      `${name} must be 0 (never) or a duration of at least 1h such as 30d, 12h or 3600s, got '${raw}'`,
-    );
-    return fallback;
-  }
-  return ms;
 }
 
 function isHttpUrl(value: string): boolean {
@@ -273,64 +244,4 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-function parseDatabaseUrl(raw: string, cwd: string, problems: string[]): DatabaseLocation | undefined {
-  if (raw.startsWith('sqlite:')) {
-    const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') {
-      problems.push(`DATABASE_URL 'sqlite:' needs a file path, as in sqlite:data/lean-auth.db`);
-      return undefined;
-    }
-    return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(cwd, path) };
-  }
-  if (/^postgres(ql)?:\/\//.test(raw)) {
-    try {
-      new URL(raw);
-      return { kind: 'postgres', url: raw };
-    } catch {
-      problems.push('DATABASE_URL is not a valid postgres:// URL');
-      return undefined;
-    }
-  }
-  problems.push(`DATABASE_URL must start with 'sqlite:' or 'postgres://', got '${redactUrl(raw)}'`);
-  return undefined;
-}
-
-function parseTrustProxy(raw: string | undefined): boolean | string | undefined {
-  if (raw === undefined || raw === 'false') return undefined;
-  return raw === 'true' ? true : raw;
-}
-
-/** The most worker processes WORKERS may ask for: far more than any machine has CPUs. */
-const MAX_WORKERS = 256;
-
-function parseWorkers(raw: string | undefined, problems: string[]): number {
-  if (raw === undefined) return 1;
-  if (raw === 'auto') return availableParallelism();
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_WORKERS) {
-    problems.push(`WORKERS must be 'auto' or a whole number from 1 to ${MAX_WORKERS}, got '${raw}'`);
-    return 1;
-  }
-  return value;
-}
-
-/** A database URL without its password, fit for an error message. */
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}
-
-function parseKeyEncryptionKey(raw: string | undefined, problems: string[]): Buffer | undefined {
-  if (raw === undefined) return undefined;
-  const bytes = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-  if (bytes.length !== 32) {
-    problems.push('KEY_ENCRYPTION_KEY must be 32 bytes, written as 64 hex characters or as base64');
-    return undefined;
-  }
-  return bytes;
-}
-
-function resolveDir(file: string): string {
-  return resolve(file, '..');
 }

@@ -68,7 +68,11 @@ describe('loadConfig', () => {
 
   it('TOKEN_AUDIENCE overrides the audience, not the issuer', () => {
     const config = loadConfig(
-      { ISSUER: 'https://auth.example.com', TOKEN_AUDIENCE: 'https://api.example.com' },
+      {
+        LEAN_AUTH_ENV: 'sandbox',
+        ISSUER: 'https://auth.example.com',
+        TOKEN_AUDIENCE: 'https://api.example.com',
+      },
       CWD,
     );
     assert.equal(config.issuer, 'https://auth.example.com');
@@ -76,11 +80,11 @@ describe('loadConfig', () => {
   });
 
   it('strips trailing slashes from ISSUER (and the default audience follows)', () => {
-    const config = loadConfig({ ISSUER: 'https://auth.example.com/' }, CWD);
+    const config = loadConfig({ LEAN_AUTH_ENV: 'sandbox', ISSUER: 'https://auth.example.com/' }, CWD);
     assert.equal(config.issuer, 'https://auth.example.com');
     assert.equal(config.tokenAudience, 'https://auth.example.com');
     assert.equal(
-      loadConfig({ ISSUER: 'https://auth.example.com/tenant//' }, CWD).issuer,
+      loadConfig({ LEAN_AUTH_ENV: 'sandbox', ISSUER: 'https://auth.example.com/tenant//' }, CWD).issuer,
       'https://auth.example.com/tenant',
     );
   });
@@ -117,6 +121,37 @@ describe('loadConfig', () => {
       );
     });
 
+    it('accepts base64url of 32 bytes, with or without its padding', () => {
+      for (const raw of [bytes.toString('base64url'), `${bytes.toString('base64url')}=`]) {
+        assert.deepEqual(loadConfig({ KEY_ENCRYPTION_KEY: raw }, CWD).keyEncryptionKey, bytes);
+      }
+    });
+
+    it('decodes strictly: characters outside the alphabet, or stray bits, are refused (not skipped)', () => {
+      const valid = bytes.toString('base64');
+      for (const raw of [
+        `${'A'.repeat(43)}=!!!!`,
+        `${valid.slice(0, 40)}!!!=`,
+        `${valid.slice(0, 20)} ${valid.slice(20)}`,
+        `${valid.slice(0, 43)}==`,
+        // The last character carries two bits past the 32nd byte: an encoder writes them as zero.
+        `${'A'.repeat(42)}B=`,
+      ]) {
+        assert.match(problemOf({ KEY_ENCRYPTION_KEY: raw }, 'KEY_ENCRYPTION_KEY'), /32 bytes/, raw);
+      }
+    });
+
+    it('refuses a key of one repeated byte (all zeros) in production, naming it', () => {
+      const production = { LEAN_AUTH_ENV: 'production', ISSUER: 'https://auth.example.com', ADMIN_TOKEN };
+      for (const raw of ['0'.repeat(64), `${'A'.repeat(43)}=`, 'f'.repeat(64)]) {
+        assert.match(
+          problemOf({ ...production, KEY_ENCRYPTION_KEY: raw }, 'KEY_ENCRYPTION_KEY'),
+          /repeated|zeros/,
+        );
+      }
+      assert.equal(loadConfig({ KEY_ENCRYPTION_KEY: '0'.repeat(64) }, CWD).keyEncryptionKey?.length, 32);
+    });
+
     it('refuses any other length, naming the variable', () => {
       for (const raw of [
         randomBytes(16).toString('hex'),
@@ -127,6 +162,37 @@ describe('loadConfig', () => {
       ]) {
         assert.match(problemOf({ KEY_ENCRYPTION_KEY: raw }, 'KEY_ENCRYPTION_KEY'), /32 bytes/);
       }
+    });
+  });
+
+  describe('durations: every one takes the forms of KEY_ROTATION_INTERVAL', () => {
+    it('reads seconds, s, m, h and d for API_TOKEN_TTL, CUSTOMER_TOKEN_TTL, SECRET_ROTATION_GRACE and CACHE_STALE_TTL', () => {
+      const config = loadConfig(
+        {
+          API_TOKEN_TTL: '1h',
+          CUSTOMER_TOKEN_TTL: '10m',
+          SECRET_ROTATION_GRACE: '7d',
+          CACHE_STALE_TTL: '90s',
+        },
+        CWD,
+      );
+      assert.equal(config.apiTokenTtl, 3600);
+      assert.equal(config.customerTokenTtl, 600);
+      assert.equal(config.secretRotationGraceSeconds, 7 * 86_400);
+      assert.equal(config.cacheStaleTtlSeconds, 90);
+      assert.equal(loadConfig({ API_TOKEN_TTL: '1d' }, CWD).apiTokenTtl, 86_400);
+      assert.equal(loadConfig({ API_TOKEN_TTL: '3600s' }, CWD).apiTokenTtl, 3600);
+      assert.equal(loadConfig({ CACHE_STALE_TTL: '0' }, CWD).cacheStaleTtlSeconds, 0);
+    });
+
+    it('refuses a duration out of range, naming the variable, the bounds and the forms', () => {
+      const problem = problemOf({ API_TOKEN_TTL: '2d' }, 'API_TOKEN_TTL');
+      assert.match(problem, /from 1m \(60 s\) to 1d \(86400 s\)/);
+      assert.match(problem, /12h/);
+      assert.match(problemOf({ CUSTOMER_TOKEN_TTL: '9m' }, 'CUSTOMER_TOKEN_TTL'), /LinkSDK/);
+      problemOf({ SECRET_ROTATION_GRACE: '8d' }, 'SECRET_ROTATION_GRACE');
+      problemOf({ CACHE_STALE_TTL: '2d' }, 'CACHE_STALE_TTL');
+      problemOf({ CACHE_STALE_TTL: '5 m' }, 'CACHE_STALE_TTL');
     });
   });
 
@@ -311,6 +377,92 @@ describe('loadConfig', () => {
         },
         'ADMIN_TOKEN',
       );
+    });
+  });
+
+  describe('ADMIN_TOKEN rules', () => {
+    const production = {
+      LEAN_AUTH_ENV: 'production',
+      ISSUER: 'https://auth.example.com',
+      KEY_ENCRYPTION_KEY: HEX_KEK,
+    };
+
+    it('refuses whitespace inside the token in every mode, without echoing it', () => {
+      const token = `${ADMIN_TOKEN.slice(0, 32)} ${ADMIN_TOKEN.slice(32)}`;
+      for (const env of [{}, { LEAN_AUTH_ENV: 'sandbox' }, production] as Record<string, string>[]) {
+        const problem = problemOf({ ...env, ADMIN_TOKEN: token }, 'ADMIN_TOKEN');
+        assert.match(problem, /whitespace/);
+        assert.ok(!problem.includes(ADMIN_TOKEN.slice(0, 32)));
+      }
+      problemOf({ ADMIN_TOKEN: `${ADMIN_TOKEN}\t${ADMIN_TOKEN}` }, 'ADMIN_TOKEN');
+    });
+
+    it('in production refuses 32 repeated characters, a repeated word or a short hex token: too little entropy', () => {
+      for (const token of ['a'.repeat(32), 'Password1'.repeat(8), '0123456789abcdef'.repeat(2)]) {
+        const problem = problemOf({ ...production, ADMIN_TOKEN: token }, 'ADMIN_TOKEN');
+        assert.match(problem, /too easy to guess/);
+        assert.match(problem, /128 bits/);
+        assert.ok(!problem.includes(token));
+      }
+    });
+
+    it('in production accepts what openssl rand -hex 32 and -base64 32 make', () => {
+      for (let i = 0; i < 20; i++) {
+        for (const token of [randomBytes(32).toString('hex'), randomBytes(32).toString('base64')]) {
+          assert.equal(loadConfig({ ...production, ADMIN_TOKEN: token }, CWD).adminToken, token);
+        }
+      }
+    });
+  });
+
+  describe('LEAN_AUTH_ENV left unset', () => {
+    it('refuses a HOST other machines can reach, saying to choose sandbox or production', () => {
+      for (const host of ['0.0.0.0', '::', '10.1.2.3', 'auth.example.com']) {
+        const problem = problemOf({ HOST: host }, 'LEAN_AUTH_ENV');
+        assert.match(problem, /LEAN_AUTH_ENV=production/);
+        assert.match(problem, /LEAN_AUTH_ENV=sandbox/);
+        assert.ok(problem.includes(`HOST=${host}`), problem);
+      }
+    });
+
+    it('refuses an https ISSUER', () => {
+      assert.match(problemOf({ ISSUER: 'https://auth.example.com' }, 'LEAN_AUTH_ENV'), /ISSUER=https/);
+    });
+
+    it('is sandbox on a loopback HOST with an http issuer, and either mode may be chosen anywhere', () => {
+      for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) {
+        assert.equal(loadConfig({ HOST: host }, CWD).env, 'sandbox', host);
+      }
+      const chosen = loadConfig(
+        { LEAN_AUTH_ENV: 'sandbox', HOST: '0.0.0.0', ISSUER: 'https://a.example' },
+        CWD,
+      );
+      assert.equal(chosen.env, 'sandbox');
+      assert.equal(chosen.host, '0.0.0.0');
+    });
+  });
+
+  describe('HOST', () => {
+    it('refuses an address with a port, naming HOST, the accepted forms and PORT', () => {
+      const problem = problemOf({ HOST: 'localhost:18106' }, 'HOST');
+      assert.match(problem, /'localhost:18106'/);
+      assert.match(problem, /127\.0\.0\.1, 0\.0\.0\.0 or ::/);
+      assert.match(problem, /PORT=18106/);
+      assert.match(problemOf({ HOST: '[::1]:8080' }, 'HOST'), /PORT=8080/);
+    });
+
+    it('refuses a URL or something that is no host name', () => {
+      for (const host of ['http://0.0.0.0', 'local host', 'a_b.example', '-x.example', '999.1.1.1:80']) {
+        problemOf({ HOST: host }, 'HOST');
+      }
+    });
+
+    it('accepts IP addresses and host names; [::1] is read as ::1', () => {
+      const host = (raw: string) => loadConfig({ LEAN_AUTH_ENV: 'sandbox', HOST: raw }, CWD).host;
+      assert.equal(host('0.0.0.0'), '0.0.0.0');
+      assert.equal(host('::'), '::');
+      assert.equal(host('[::1]'), '::1');
+      assert.equal(host('auth-1.internal.example'), 'auth-1.internal.example');
     });
   });
 
