@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run timing`: can an attacker tell an unknown client_id from a known one with a wrong secret
 // by how long the token endpoint takes to refuse? A measurement, not a test: it starts the compiled
-// `lean-auth serve` on loopback (TRUST_PROXY=true, each request from an X-Forwarded-For address of
+// `lean-auth serve` on loopback (TRUST_PROXY=loopback, each request from an X-Forwarded-For address of
 // its own, so the brute-force throttle never answers), sends TIMING_REQUESTS (default 5000)
 // requests of each kind interleaved in random order over one keep-alive connection, one at a time,
 // and prints each kind's latency and the difference of the medians with a bootstrap 95% confidence

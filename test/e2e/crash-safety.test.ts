@@ -54,7 +54,7 @@ async function serve(databaseUrl: string, kek: string): Promise<{ process: Runni
     LOG_LEVEL: 'warn',
     // The checks that a secret no longer works come each from an address of their own, so that
     // the brute-force throttle does not refuse the checks of the secrets that must work.
-    TRUST_PROXY: 'true',
+    TRUST_PROXY: 'loopback',
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(

@@ -95,7 +95,7 @@ describe('throttling shared through Redis by two instances (proof 4)', { skip, t
     env = {
       DATABASE_URL: database.url,
       REDIS_URL: redisUrl,
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: 'loopback',
       KEY_ENCRYPTION_KEY: randomKeyHex(),
       ADMIN_TOKEN: randomBytes(32).toString('hex'),
       ISSUER: 'http://lean-auth.test',

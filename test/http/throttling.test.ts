@@ -161,7 +161,7 @@ describe('brute-force throttling over HTTP, caller address from the socket', () 
   });
 });
 
-describe('brute-force throttling over HTTP behind a proxy (TRUST_PROXY=true)', () => {
+describe('brute-force throttling over HTTP behind a proxy (TRUST_PROXY=10.0.0.0/8)', () => {
   const clock = windowClock();
   const PROXY = '10.0.0.1';
   let server: TestServer;
@@ -182,7 +182,7 @@ describe('brute-force throttling over HTTP behind a proxy (TRUST_PROXY=true)', (
     });
 
   before(async () => {
-    server = await startTestServer({ clock, env: { TRUST_PROXY: 'true' } });
+    server = await startTestServer({ clock, env: { TRUST_PROXY: '10.0.0.0/8' } });
     client = await server.createClient();
   });
   after(() => server.close());

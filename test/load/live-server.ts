@@ -43,7 +43,7 @@ export interface LiveServerOptions {
 }
 
 /**
- * Starts the server (TRUST_PROXY=true: X-Forwarded-For names the caller), waits until it answers,
+ * Starts the server (TRUST_PROXY=loopback: X-Forwarded-For names the caller), waits until it answers,
  * and creates applications and customers through the admin API. Its output is read and dropped
  * as it comes (only counted), so that a long run keeps nothing of it.
  */
@@ -59,7 +59,7 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
       ADMIN_TOKEN: adminToken,
       HOST: '127.0.0.1',
       PORT: String(port),
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: 'loopback',
       LOG_LEVEL: options.logLevel ?? 'info',
       ...options.env,
     }),

@@ -6,7 +6,7 @@ import { type LiveServer, type LoadClient, startLiveServer } from './live-server
  * at the end. `npm run soak` (scripts/soak.mjs) runs it for SOAK_SECONDS (600 by default); CI runs
  * it for 20 s (test/e2e/soak.test.ts).
  *
- * Wrong secrets come from 45,000 X-Forwarded-For addresses in turn (TRUST_PROXY=true), as a
+ * Wrong secrets come from 45,000 X-Forwarded-For addresses in turn (TRUST_PROXY=loopback), as a
  * distributed guesser's would. The throttle refuses an address that failed for a client in the same
  * minute once that client has had more than 50 failures in it, so no address may come back within a
  * minute: 45,000 addresses last more than a minute up to 750 wrong secrets a second (over 9,000

@@ -7,7 +7,7 @@ import { bootstrapMedianDifference, type MedianDifference, quantile, seededRando
  * Whether "unknown client_id" and "known client_id, wrong secret" can be told apart by the time
  * the token endpoint takes to refuse them (they get the same answer, byte for byte). Thousands of
  * requests of each kind, interleaved in random order over one keep-alive connection, one at a time,
- * each from an X-Forwarded-For address of its own (TRUST_PROXY=true) so that the brute-force
+ * each from an X-Forwarded-For address of its own (TRUST_PROXY=loopback) so that the brute-force
  * throttle never answers instead; then the difference of the medians with a bootstrap 95%
  * confidence interval. Two unknown kinds: ids that repeat (the server remembers an unknown id once
  * it has looked it up, as it keeps known ones) and an id never seen before each time (a first look
