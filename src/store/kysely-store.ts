@@ -35,7 +35,7 @@ export interface DialectSpecifics {
   watchExternalChanges(listener: (change: StoreChange) => void): () => void;
   /** Runs the migrations so that two processes starting at once cannot both apply one. */
   withMigrationLock(migrate: () => Promise<void>): Promise<void>;
-  /** The schema holding the tables (and the migration bookkeeping), when not the default one. */
+  /** The schema holding the tables, where the migration bookkeeping must be too (PostgreSQL). */
   readonly schema?: string | undefined;
   close(): Promise<void>;
 }
@@ -52,15 +52,31 @@ export class KyselyStore implements Store {
       const migrator = new Migrator({
         db: this.db,
         provider: migrationProvider,
-        // Without it Kysely looks for its bookkeeping tables in every schema and may find another's.
+        // Without it Kysely looks for its bookkeeping tables in every schema and may find another's
+        // (then fails: relation "kysely_migration_lock" does not exist).
         ...(this.dialect.schema !== undefined && { migrationTableSchema: this.dialect.schema }),
       });
       const { error, results } = await migrator.migrateToLatest();
       if (error) {
-        const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-        throw new Error(`database migration ${failed} failed: ${String(error)}`, { cause: error });
+        const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+        const what = failed === undefined ? 'migrating the database' : `database migration ${failed}`;
+        throw new Error(`${what} failed: ${String(error)}`, { cause: error });
       }
     });
+  }
+
+  async sandboxSecret(name: string, generate: () => string): Promise<{ value: string; created: boolean }> {
+    const inserted = await this.db
+      .insertInto('sandbox_secrets')
+      .values({ name, value: generate() })
+      .onConflict((conflict) => conflict.column('name').doNothing())
+      .executeTakeFirst();
+    const { value } = await this.db
+      .selectFrom('sandbox_secrets')
+      .select('value')
+      .where('name', '=', name)
+      .executeTakeFirstOrThrow();
+    return { value, created: Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 };
   }
 
   async ping(): Promise<void> {

@@ -44,21 +44,13 @@ export function postgresConnection(url: string): { config: pg.ClientConfig; sche
 
 /** Opens the PostgreSQL store: a pool for queries, and one connection that LISTENs for changes. */
 export async function openPostgresStore(url: string): Promise<Store> {
-  const { config, schema } = postgresConnection(url);
-  if (schema) {
-    const admin = new pg.Client(config);
-    await admin.connect();
-    try {
-      await admin.query(`create schema if not exists ${schema}`);
-    } finally {
-      await admin.end();
-    }
-  }
+  const { config, schema: named } = postgresConnection(url);
+  const schema = await dataSchema(config, named, url);
   const pool = new pg.Pool({ ...config, max: 10 });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const channel = schema ? `${CHANNEL_PREFIX}_${schema}` : CHANNEL_PREFIX;
+  const channel = named ? `${CHANNEL_PREFIX}_${named}` : CHANNEL_PREFIX;
   const listeners = new Set<(change: StoreChange) => void>();
   const listener = new ChangeListener(config, channel, (change) => {
     for (const l of listeners) l(change);
@@ -91,6 +83,52 @@ export async function openPostgresStore(url: string): Promise<Store> {
       await db.destroy();
     },
   });
+}
+
+/**
+ * The schema the tables live in, where the migration bookkeeping must live too: the `schema` of
+ * DATABASE_URL (created if missing), or the first existing one of the search_path. Connecting for
+ * it first also turns a server that cannot be reached into a message that says so.
+ */
+async function dataSchema(config: pg.ClientConfig, named: string | undefined, url: string): Promise<string> {
+  const client = new pg.Client(config);
+  // An error after connect (the server going away) must not crash the process.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(connectionFailure(url, error), { cause: error });
+  }
+  try {
+    if (named) await client.query(`create schema if not exists ${named}`);
+    const { rows } = await client.query<{ schema: string | null }>('select current_schema() as schema');
+    const schema = rows[0]?.schema;
+    if (!schema) {
+      throw new Error(
+        'DATABASE_URL: no schema of the search_path exists in this database; name one with ?schema=<name>',
+      );
+    }
+    return schema;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Why connecting failed, in plain words: `cannot connect to PostgreSQL at 127.0.0.1:5432: connection refused`. */
+export function connectionFailure(url: string, error: unknown): string {
+  const parsed = new URL(url);
+  const where = `${parsed.hostname || 'localhost'}:${parsed.port || 5432}`;
+  const failure = error as { code?: string; message?: string; errors?: { code?: string }[] };
+  const code = failure.code ?? failure.errors?.[0]?.code;
+  const reason =
+    code === 'ECONNREFUSED'
+      ? 'connection refused (is PostgreSQL running there?)'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? `no such host '${parsed.hostname}'`
+        : code === 'ETIMEDOUT' || /timeout/i.test(failure.message ?? '')
+          ? `no answer within ${QUERY_TIMEOUT_MS / 1000} s`
+          : (failure.message ?? String(error));
+  return `cannot connect to PostgreSQL at ${where}: ${reason}`;
 }
 
 /**

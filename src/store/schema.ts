@@ -54,4 +54,9 @@ export interface Database {
     /** JSON: before/after (never a secret), or the counts of failed authentications. */
     detail: string;
   };
+  /** Only a sandbox on PostgreSQL writes here: its generated key encryption key and admin token. */
+  sandbox_secrets: {
+    name: string;
+    value: string;
+  };
 }

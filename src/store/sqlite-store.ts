@@ -1,4 +1,4 @@
-import { type FSWatcher, mkdirSync, watch } from 'node:fs';
+import { closeSync, type FSWatcher, openSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
@@ -11,6 +11,7 @@ import {
   SqliteDriver,
 } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
+import { makePrivateDirectory } from './private-directory.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -31,9 +32,7 @@ export interface SqliteStoreOptions {
 
 /** Opens (creating if needed) the SQLite file at `path`: the zero-configuration default. */
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  // The CLI and the server share the file; a writer waits for the other instead of failing.
-  const sqlite = new SqliteDatabase(path, { timeout: BUSY_TIMEOUT_MS });
+  const sqlite = openDatabaseFile(path);
   useWriteAheadLog(sqlite);
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
@@ -99,6 +98,25 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
     close: () => db.destroy(),
   });
+}
+
+/**
+ * The database file, created 0600 in a 0700 folder where missing: it holds the client secrets'
+ * digests and the sealed signing keys. SQLite gives its -wal and -shm files the database's mode.
+ */
+function openDatabaseFile(path: string): SqliteDatabase.Database {
+  try {
+    if (path !== ':memory:') {
+      makePrivateDirectory(dirname(path));
+      closeSync(openSync(path, 'a', 0o600));
+    }
+    // The CLI and the server share the file; a writer waits for the other instead of failing.
+    return new SqliteDatabase(path, { timeout: BUSY_TIMEOUT_MS });
+  } catch (error) {
+    throw new Error(`cannot open the SQLite database ${path} (DATABASE_URL): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 /**

@@ -188,6 +188,12 @@ export interface Store {
   listAuditEvents(filter: AuditFilter, page: Page): Promise<AuditEvent[]>;
 
   /**
+   * A secret a sandbox made for itself, by name: the stored value, or else `generate()`'s, stored
+   * now (`created`). Of several processes asking at once, one stores and all get its value.
+   */
+  sandboxSecret(name: string, generate: () => string): Promise<{ value: string; created: boolean }>;
+
+  /**
    * Runs `work` in one transaction over a store bound to it: every write in it, and the change
    * notices, land together or not at all. `work` must use only the store it is given.
    */

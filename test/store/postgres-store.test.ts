@@ -137,6 +137,32 @@ describe('PostgreSQL store specifics', { skip }, () => {
     }
   });
 
+  it('keeps the migration tables in the schema of the data, though another schema of the database holds its own', async () => {
+    const other = database.freshSchema();
+    const elsewhere = await openPostgresStore(other.url);
+    await elsewhere.migrate();
+    await elsewhere.close();
+    // No ?schema=: the data lives in the search_path's schema (public), and so must the bookkeeping.
+    const plain = await openPostgresStore(database.url);
+    try {
+      await plain.migrate();
+      assert.equal(await plain.countApplications(), 0);
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      const { rows } = await admin.query<{ table_schema: string }>(
+        "select table_schema from information_schema.tables where table_name = 'kysely_migration' order by 1",
+      );
+      await admin.end();
+      assert.deepEqual(
+        rows.map((row) => row.table_schema),
+        [other.schema, 'public'].sort(),
+      );
+    } finally {
+      await plain.close();
+      await other.drop();
+    }
+  });
+
   it('keeps the schema parameter out of the connection string and refuses unsafe names', () => {
     const { config, schema } = postgresConnection('postgres://u@h:5432/db?schema=abc&sslmode=disable');
     assert.equal(schema, 'abc');

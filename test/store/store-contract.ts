@@ -191,6 +191,24 @@ export function storeContract(
         withStore(async (store) => {
           await store.ping();
         }));
+
+      it('sandboxSecret() stores the first value made for a name and gives it back ever after', () =>
+        withStore(async (store) => {
+          assert.deepEqual(await store.sandboxSecret('kek', () => 'first'), {
+            value: 'first',
+            created: true,
+          });
+          assert.deepEqual(await store.sandboxSecret('kek', () => 'second'), {
+            value: 'first',
+            created: false,
+          });
+          const [a, b] = await Promise.all([
+            store.sandboxSecret('token', () => 'a'),
+            store.sandboxSecret('token', () => 'b'),
+          ]);
+          assert.equal(a.value, b.value, 'two at once agree on one value');
+          assert.equal(Number(a.created) + Number(b.created), 1);
+        }));
     });
 
     describe('applications', () => {
