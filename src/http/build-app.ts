@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerFactory,
 } from 'fastify';
+import type { TrustedProxies } from '../config/config.js';
 import { OAuthError } from '../oauth/errors.js';
 import type { OAuthContext } from '../oauth/ports.js';
 import { AccessLog } from './access-log.js';
@@ -14,19 +15,20 @@ import { handleError } from './error-reply.js';
 import { answerClientError, answerFrameworkError } from './framework-errors.js';
 import { Metrics } from './metrics.js';
 import { lazyChildLoggerFactory } from './request-logger.js';
-import { healthRoutes } from './routes/health-routes.js';
+import { healthRoutes, type NotReady } from './routes/health-routes.js';
 import { OAUTH_BODY_LIMIT, oauthRoutes } from './routes/oauth-routes.js';
 import { wellKnownRoutes } from './routes/well-known-routes.js';
+import { ignoreUnusableForwardedFor, proxyTrust } from './trusted-proxies.js';
 
 export interface PublicOptions {
   readonly oauth: OAuthContext;
-  readonly checkReady: () => Promise<void>;
+  readonly checkReady: () => Promise<NotReady | undefined>;
 }
 
 export interface AppOptions {
   readonly logger: FastifyBaseLogger;
-  /** Fastify's trustProxy: whose X-Forwarded-For gives the caller's address (TRUST_PROXY). */
-  readonly trustProxy?: boolean | string | undefined;
+  /** The proxies whose X-Forwarded-For gives the caller's address (TRUST_PROXY); none by default. */
+  readonly trustProxy?: TrustedProxies | undefined;
   /** The OAuth endpoints, well-known documents and health checks. */
   readonly public?: PublicOptions;
   /** The admin API under /admin/v1. */
@@ -66,7 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: OAUTH_BODY_LIMIT,
     // Requests that arrive while a graceful stop drains are still answered in full (closeGracefully).
     return503OnClosing: false,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: options.trustProxy ? proxyTrust(options.trustProxy) : false,
     requestTimeout: SERVER_LIMITS.requestTimeout,
     keepAliveTimeout: SERVER_LIMITS.keepAliveTimeout,
     maxRequestsPerSocket: SERVER_LIMITS.maxRequestsPerSocket,
@@ -79,11 +81,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   // No response of ours is meant to be sniffed into another content type. A callback hook, set on
-  // arrival: the cheapest place on the token path, and error and 404 replies keep it.
+  // arrival: the cheapest place on the token path, and error and 404 replies keep it. Over our own
+  // TLS, browsers are also told to come back over https only (a year, as HSTS preload lists ask).
+  const hsts = options.tls !== undefined;
   app.addHook('onRequest', (_request, reply, done) => {
     reply.header('X-Content-Type-Options', 'nosniff');
+    if (hsts) reply.header('Strict-Transport-Security', 'max-age=31536000');
     done();
   });
+  if (options.trustProxy) ignoreUnusableForwardedFor(app);
 
   const metrics = options.metrics ?? new Metrics();
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {

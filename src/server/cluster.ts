@@ -32,7 +32,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   const stop = new StopRequest();
   const first = await prepareFirstStart(config, logger);
   if (stop.isRequested) {
-    process.stdout.write(firstStartBanners(config, first, config.issuer));
+    process.stderr.write(firstStartBanners(config, first, config.issuer));
     return;
   }
 
@@ -44,7 +44,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   );
   // Printed whatever happened: the demo secret exists from now on and is shown only this once.
   const listening = started instanceof Error ? undefined : started;
-  process.stdout.write(firstStartBanners(config, first, listening?.adminUrl ?? config.issuer));
+  process.stderr.write(firstStartBanners(config, first, listening?.adminUrl ?? config.issuer));
   if (started instanceof Error) {
     await pool.stop();
     throw started;

@@ -19,9 +19,17 @@ export function publicOptions(services: Services): PublicOptions {
       audience: config.tokenAudience,
     },
     checkReady: async () => {
-      if (!keys.ready) throw new Error('no signing key loaded');
-      if (!services.cachesInStep()) throw new Error('the database change notices are not arriving');
-      await services.store.ping();
+      if (!keys.ready) return { reason: 'no_signing_key' };
+      if (!services.cachesInStep()) return { reason: 'change_notices_lost' };
+      try {
+        await services.store.ping();
+        return undefined;
+      } catch (error) {
+        return {
+          reason: 'database_unreachable',
+          detail: error instanceof Error ? error.message : String(error),
+        };
+      }
     },
   };
 }

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makePrivateDirectory } from '../store/private-directory.js';
 
 /**
  * A secret a sandbox makes for itself: 32 random bytes as hex, written once (mode 0600) and read
  * back on later starts. Of two processes starting together, one writes and the other reads.
  */
 export function sandboxSecretFile(path: string): { value: string; created: boolean } {
-  mkdirSync(dirname(path), { recursive: true });
+  makePrivateDirectory(dirname(path));
   let created = true;
   try {
     writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });

@@ -12,7 +12,7 @@ import { JWKS_MAX_AGE_SECONDS, SigningKeys } from '../domain/signing-keys.js';
 import { TokenRevocations } from '../domain/token-revocations.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
-import { resolveKeyEncryptionKey } from './key-encryption-key.js';
+import { keyEncryptionKeyOf } from './key-encryption-key.js';
 
 export interface ServiceLogger {
   warn(message: string): void;
@@ -59,17 +59,17 @@ export async function openServices(
   logger: ServiceLogger,
   clock: Clock = systemClock,
 ): Promise<Services> {
-  let keyEncryptionKey: Buffer | undefined;
   const store = await openStore(config.database);
+  const keyEncryptionKey = await keyEncryptionKeyOf(config, store).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const feed = new ChangeFeed({ clock, staleTtlMs: config.cacheStaleTtlSeconds * 1000 });
   const audit = new AuditTrail(clock);
   const applications = new Applications(store, clock, feed, audit, config.secretRotationGraceSeconds);
   const keys = new SigningKeys(store, clock, audit, {
     alg: config.signingAlg,
-    keyEncryptionKey: () => {
-      keyEncryptionKey ??= resolveKeyEncryptionKey(config, (message) => logger.warn(message));
-      return keyEncryptionKey;
-    },
+    keyEncryptionKey,
     longestTokenLifetime: async () =>
       Math.max(config.apiTokenTtl, config.customerTokenTtl, (await store.longestTokenTtlOverride()) ?? 0),
     prePublicationMs: JWKS_MAX_AGE_SECONDS * 1000 + PRE_PUBLICATION_MARGIN_MS,

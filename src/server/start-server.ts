@@ -23,7 +23,7 @@ export interface RunningServer {
   /** The demo application created on this start, if the store was empty (sandbox only). */
   readonly demo: DemoCredentials | undefined;
   /** The sandbox admin token, on the start that generated it (to print once). */
-  readonly generatedAdminToken: { token: string; file: string } | undefined;
+  readonly generatedAdminToken: GeneratedAdminToken | undefined;
   close(): Promise<void>;
 }
 
@@ -35,10 +35,16 @@ export interface StartOptions {
   readonly firstStart?: boolean;
 }
 
+/** The sandbox admin token made on this start, and where it is kept. */
+export interface GeneratedAdminToken {
+  readonly token: string;
+  readonly place: string;
+}
+
 /** What the first start of a deployment creates and must print once. */
 export interface FirstStart {
   readonly demo: DemoCredentials | undefined;
-  readonly generatedAdminToken: { token: string; file: string } | undefined;
+  readonly generatedAdminToken: GeneratedAdminToken | undefined;
 }
 
 /** Opens the store, loads or creates the signing key, seeds a sandbox, and listens. */
@@ -49,10 +55,10 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<RunningServer> {
   const firstStart = options.firstStart ?? true;
-  const admin = resolveAdminToken(config);
   const services = await openServices(config, logger, clock);
   const apps: FastifyInstance[] = [];
   try {
+    const admin = await resolveAdminToken(config, services.store);
     await services.keys.start();
     services.runInBackground();
     // Listening (and so ready) only once every application is in memory: no token request reads it.
@@ -109,9 +115,9 @@ export async function startServer(
  * the sandbox, generate the sandbox admin token. Then it closes the store again.
  */
 export async function prepareFirstStart(config: Config, logger: Logger): Promise<FirstStart> {
-  const admin = resolveAdminToken(config);
   const services = await openServices(config, logger);
   try {
+    const admin = await resolveAdminToken(config, services.store);
     await services.keys.start();
     return { demo: await seedSandbox(config, services), generatedAdminToken: generatedAdminToken(admin) };
   } finally {
@@ -124,11 +130,16 @@ function seedSandbox(config: Config, services: Services): Promise<DemoCredential
   return createDemoIfEmpty(services.applications, services.customers);
 }
 
-function generatedAdminToken(admin: ReturnType<typeof resolveAdminToken>): FirstStart['generatedAdminToken'] {
-  return admin.created && admin.file ? { token: admin.token, file: admin.file } : undefined;
+function generatedAdminToken(
+  admin: Awaited<ReturnType<typeof resolveAdminToken>>,
+): FirstStart['generatedAdminToken'] {
+  return admin.created && admin.place ? { token: admin.token, place: admin.place } : undefined;
 }
 
-/** The banners of a first start, as `lean-auth serve` prints them on the console (never in the log). */
+/**
+ * The banners of a first start, as `lean-auth serve` prints them on stderr as plain text: for the
+ * operator at the console, never among the JSON log lines on stdout that log shippers collect.
+ */
 export function firstStartBanners(config: Config, first: FirstStart, adminUrl: string): string {
   return (
     (first.demo ? demoBanner(first.demo, `${config.issuer}/oauth2/token`) : '') +
@@ -138,10 +149,16 @@ export function firstStartBanners(config: Config, first: FirstStart, adminUrl: s
 
 async function listen(app: FastifyInstance, host: string, port: number, https: boolean): Promise<string> {
   trackRequestsInFlight(app);
-  await app.listen({ port, host });
+  // Fastify cannot tell that the server its serverFactory made speaks TLS: it would log http://.
+  const scheme = https ? 'https' : 'http';
+  await app.listen({
+    port,
+    host,
+    listenTextResolver: (address) => `Server listening at ${address.replace(/^https?:/, `${scheme}:`)}`,
+  });
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
-  return `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
 }
 
 /** The certificate and key named by TLS_CERT_FILE and TLS_KEY_FILE, read once at start. */
@@ -176,9 +193,9 @@ export function demoBanner(demo: DemoCredentials, tokenEndpoint: string): string
 }
 
 /** What the start that generated the sandbox admin token prints, once. */
-export function adminTokenBanner(generated: { token: string; file: string }, adminUrl: string): string {
+export function adminTokenBanner(generated: GeneratedAdminToken, adminUrl: string): string {
   return [
-    `lean-auth sandbox: generated an admin token for the admin API (kept in ${generated.file}).`,
+    `lean-auth sandbox: generated an admin token for the admin API (kept in ${generated.place}).`,
     `  ADMIN_TOKEN    ${generated.token}`,
     `  curl -s -H "Authorization: Bearer ${generated.token}" ${adminUrl}/admin/v1/applications`,
     '',

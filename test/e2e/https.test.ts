@@ -56,6 +56,7 @@ describe('HTTPS with TLS_CERT_FILE and TLS_KEY_FILE', { skip, timeout: 60_000 },
     ca = certificate.cert;
     port = await freePort();
     server = new RunningProcess(['serve'], {
+      LEAN_AUTH_ENV: 'sandbox',
       DATABASE_URL: `sqlite:${join(temp.dir, 'lean-auth.db')}`,
       KEY_ENCRYPTION_KEY: randomKeyHex(),
       ADMIN_TOKEN: randomBytes(32).toString('hex'),
@@ -72,10 +73,13 @@ describe('HTTPS with TLS_CERT_FILE and TLS_KEY_FILE', { skip, timeout: 60_000 },
     temp.remove();
   });
 
-  it('says it listens on https and serves the demo a token over TLS', async () => {
+  it('says it listens on https, never http, and serves the demo a token over TLS', async () => {
     assert.match(server?.stdout ?? '', new RegExp(`"url":"https://127\\.0\\.0\\.1:${port}"`));
+    assert.match(server?.stdout ?? '', new RegExp(`Server listening at https://127\\.0\\.0\\.1:${port}`));
+    assert.doesNotMatch(server?.stdout ?? '', /http:\/\/127/, 'no log line says http');
+    // The first-start banner is on stderr.
     const field = (name: string) =>
-      new RegExp(`^\\s*${name}\\s+(\\S+)$`, 'm').exec(server?.stdout ?? '')?.[1] ?? '';
+      new RegExp(`^\\s*${name}\\s+(\\S+)$`, 'm').exec(server?.stderr ?? '')?.[1] ?? '';
     const answer = await send(
       'POST',
       '/oauth2/token',
@@ -91,6 +95,7 @@ describe('HTTPS with TLS_CERT_FILE and TLS_KEY_FILE', { skip, timeout: 60_000 },
     assert.match(answer.protocol ?? '', /^TLSv1\.[23]$/);
     assert.equal(answer.headers['cache-control'], 'no-store');
     assert.equal(answer.headers['x-content-type-options'], 'nosniff');
+    assert.equal(answer.headers['strict-transport-security'], 'max-age=31536000');
     assert.ok(JSON.parse(answer.body).access_token);
   });
 
@@ -108,6 +113,7 @@ describe('HTTPS with TLS_CERT_FILE and TLS_KEY_FILE', { skip, timeout: 60_000 },
       connection: 'keep-alive',
     });
     assert.equal(fits.status, 200);
+    assert.equal(fits.headers['strict-transport-security'], 'max-age=31536000', 'HSTS on every answer');
     assert.equal(fits.headers['keep-alive'], 'timeout=72, max=10000');
   });
 

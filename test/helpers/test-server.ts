@@ -22,6 +22,7 @@ export function tempDir(): { dir: string; remove: () => void } {
 /** A configuration over a new SQLite file in a temporary folder; `env` overrides any variable. */
 export function testConfig(dir: string, env: Record<string, string> = {}): Config {
   return loadConfig({
+    LEAN_AUTH_ENV: 'sandbox',
     DATABASE_URL: `sqlite:${join(dir, 'lean-auth.db')}`,
     KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'silent',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
+import { pino } from 'pino';
 import { JWKS_MAX_AGE_SECONDS } from '../../src/domain/signing-keys.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { expectOAuthError, startTestServer, TEST_ACTOR, type TestServer } from '../helpers/test-server.js';
@@ -130,7 +131,12 @@ describe('health', () => {
 
 describe('health with the database gone', () => {
   it('/readyz says not ready; an uncached client gets 503 temporarily_unavailable with Retry-After and no detail, a cached one its token', async () => {
-    const broken = await startTestServer();
+    const logLines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    const broken = await startTestServer({ logger });
     try {
       const client = await broken.createClient();
       const cached = await broken.createClient();
@@ -138,7 +144,14 @@ describe('health with the database gone', () => {
       await broken.services.store.close();
       const ready = await broken.app.inject('/readyz');
       assert.equal(ready.statusCode, 503);
-      assert.equal(ready.json().status, 'not_ready');
+      // A short reason code, never the driver's words.
+      assert.deepEqual(ready.json(), { status: 'not_ready', reason: 'database_unreachable' });
+      for (let i = 0; i < 5; i++) assert.equal((await broken.app.inject('/readyz')).statusCode, 503);
+      const notReady = logLines.filter((record) => record.msg === 'not ready');
+      assert.equal(notReady.length, 1, 'one warning for many probes');
+      assert.equal(notReady[0]?.reason, 'database_unreachable');
+      assert.equal(typeof notReady[0]?.detail, 'string');
+      assert.ok(!JSON.stringify(notReady).includes('stack'), 'no stack trace');
       assert.equal((await broken.app.inject('/healthz')).statusCode, 200);
 
       const response = await broken.app.inject({

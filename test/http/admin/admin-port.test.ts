@@ -163,9 +163,9 @@ describe('without ADMIN_PORT: the admin API on PORT (real sockets)', () => {
       assert.ok(generated, 'the first start generated a token to print');
       token = generated.token;
       assert.match(token, /^[0-9a-f]{64}$/);
-      assert.equal(generated.file, join(temp.dir, 'admin-token'));
-      assert.equal(readFileSync(generated.file, 'utf8').trim(), token);
-      assert.equal(statSync(generated.file).mode & 0o777, 0o600);
+      assert.equal(generated.place, join(temp.dir, 'admin-token'));
+      assert.equal(readFileSync(generated.place, 'utf8').trim(), token);
+      assert.equal(statSync(generated.place).mode & 0o777, 0o600);
 
       const list = await call(`${first.url}${ADMIN}/applications`, { token });
       assert.equal(list.status, 200, JSON.stringify(list.body));
