@@ -1,4 +1,21 @@
+import { urlHasPassword } from '../config/database-url.js';
+import { DURATION_FORMS, parseDurationSeconds } from '../config/duration.js';
 import { UsageError } from './command.js';
+
+/**
+ * Refuses configuration flags (variable name → value) whose URL carries a password: every user of
+ * the machine can read a command line (ps, /proc), not another user's environment.
+ */
+export function refusePasswordsInFlags(flags: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(flags)) {
+    if (name.endsWith('_URL') && urlHasPassword(value)) {
+      throw new UsageError(
+        `--${name.toLowerCase().replaceAll('_', '-')} carries a password, which any user of this machine ` +
+          `can read in the process list: set ${name} in the environment instead`,
+      );
+    }
+  }
+}
 
 /** A required string option. */
 export function required(values: Record<string, string | boolean | undefined>, name: string): string {
@@ -31,6 +48,27 @@ export function wholeNumber(
     );
   }
   return Number(raw);
+}
+
+/**
+ * A duration option in seconds, in the forms every duration setting takes (3600, 60m, 1h);
+ * `default` (where allowed) means null, back to the server default.
+ */
+export function durationSeconds(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  allowDefault = false,
+): number | null | undefined {
+  const raw = optional(values, name);
+  if (raw === undefined) return undefined;
+  if (allowDefault && raw === 'default') return null;
+  const seconds = parseDurationSeconds(raw);
+  if (seconds === undefined) {
+    throw new UsageError(
+      `--${name} must be a duration, ${DURATION_FORMS}${allowDefault ? ", or 'default'" : ''}; got '${raw}'`,
+    );
+  }
+  return seconds;
 }
 
 /** A comma-separated list option. */

@@ -2,6 +2,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../config/config.js';
 import { DomainError } from '../domain/domain-error.js';
+import { refusePasswordsInFlags } from './arguments.js';
 import { type Command, UsageError } from './command.js';
 import { appsCommands } from './commands/apps.js';
 import { customersCommands } from './commands/customers.js';
@@ -74,6 +75,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const overrides = Object.fromEntries(
       configFlags.flatMap(([flag, name]) => (typeof values[flag] === 'string' ? [[name, values[flag]]] : [])),
     );
+    refusePasswordsInFlags(overrides);
     const config = loadConfig({ ...process.env, ...overrides });
     const output = await command.run({
       config,

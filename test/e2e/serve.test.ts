@@ -53,7 +53,9 @@ async function propagates(since: number, what: string, check: () => Promise<bool
 
 describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
   const temp = tempDir();
-  const databaseUrl = `sqlite:${join(temp.dir, 'lean-auth.db')}`;
+  // A folder the server makes itself: 0700.
+  const dataDir = join(temp.dir, 'data');
+  const databaseUrl = `sqlite:${join(dataDir, 'lean-auth.db')}`;
   const processes: RunningProcess[] = [];
   let port: number;
   let base: string;
@@ -75,7 +77,7 @@ describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
     issuer = `http://localhost:${port}`;
     server = serve({ DATABASE_URL: databaseUrl, PORT: String(port) });
     await server.waitForOutput(LISTENING);
-    const field = (name: string) => new RegExp(`^\\s*${name}\\s+(\\S+)$`, 'm').exec(server.stdout)?.[1] ?? '';
+    const field = (name: string) => new RegExp(`^\\s*${name}\\s+(\\S+)$`, 'm').exec(server.stderr)?.[1] ?? '';
     demo = {
       clientId: field('client_id'),
       clientSecret: field('client_secret'),
@@ -88,29 +90,31 @@ describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
     temp.remove();
   });
 
-  it('prints the demo client_id, client_secret and customer_id once, with curl lines', () => {
+  it('prints the demo client_id, client_secret and customer_id once on stderr, with curl lines', () => {
     for (const name of ['client_id', 'client_secret', 'customer_id']) {
-      const printed = server.stdout.match(new RegExp(`^\\s*${name}\\s+\\S+$`, 'gm')) ?? [];
-      assert.equal(printed.length, 1, `${name} is printed once:\n${server.stdout}`);
+      const printed = server.stderr.match(new RegExp(`^\\s*${name}\\s+\\S+$`, 'gm')) ?? [];
+      assert.equal(printed.length, 1, `${name} is printed once:\n${server.stderr}`);
     }
     assert.match(demo.clientId, /^[0-9a-f-]{36}$/);
     assert.match(demo.clientSecret, /^[A-Za-z0-9_-]{43}$/);
     assert.match(demo.customerId, /^[0-9a-f-]{36}$/);
-    assert.match(server.stdout, /shown only this once/);
+    assert.match(server.stderr, /shown only this once/);
 
-    const curls = server.stdout.match(/curl -s \S+\/oauth2\/token[^\n]*\\\n[^\n]*/g) ?? [];
-    assert.equal(curls.length, 2, server.stdout);
+    const curls = server.stderr.match(/curl -s \S+\/oauth2\/token[^\n]*\\\n[^\n]*/g) ?? [];
+    assert.equal(curls.length, 2, server.stderr);
     assert.ok(curls[0]?.includes(`${issuer}/oauth2/token`));
     assert.ok(curls[0]?.includes('-d grant_type=client_credentials -d scope=api'));
     assert.ok(curls[1]?.includes(`-d scope=customer.${demo.customerId}`));
     for (const curl of curls) {
       assert.ok(curl.includes(`-d client_id=${demo.clientId} -d client_secret=${demo.clientSecret}`));
     }
-    // Printed on the console for the operator, never inside a log record.
-    const logLines = server.stdout.split('\n').filter((line) => line.startsWith('{'));
+    // Printed on stderr for the operator at the console; stdout holds JSON log lines alone, and no
+    // secret (log shippers collect it).
+    const logLines = server.stdout.split('\n').filter((line) => line !== '');
     assert.ok(logLines.length > 0);
-    for (const line of logLines)
-      assert.ok(!line.includes(demo.clientSecret), `a log line holds the secret: ${line}`);
+    for (const line of logLines) JSON.parse(line);
+    assert.ok(!server.stdout.includes(demo.clientSecret), 'stdout holds the secret');
+    assert.doesNotMatch(server.stdout, /ADMIN_TOKEN {4}/);
   });
 
   it('issues tokens for the demo credentials that verify against the JWKS', async () => {
@@ -135,8 +139,15 @@ describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
     assert.equal(verified.payload.customer_id, demo.customerId);
   });
 
-  it('generates a 0600 key encryption key file in the data folder and warns about KEY_ENCRYPTION_KEY', () => {
-    const keyFile = join(temp.dir, 'key-encryption.key');
+  it('creates the data folder 0700 and the database, its -wal and -shm files 0600', () => {
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+    for (const file of ['lean-auth.db', 'lean-auth.db-wal', 'lean-auth.db-shm', 'admin-token']) {
+      assert.equal(statSync(join(dataDir, file)).mode & 0o777, 0o600, file);
+    }
+  });
+
+  it('generates a 0600 key encryption key file in the data folder and warns about KEY_ENCRYPTION_KEY once', () => {
+    const keyFile = join(dataDir, 'key-encryption.key');
     assert.equal(statSync(keyFile).mode & 0o777, 0o600);
     const key = readFileSync(keyFile, 'utf8').trim();
     assert.match(key, /^[0-9a-f]{64}$/);
@@ -146,8 +157,10 @@ describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as { level: number; msg: string })
       .filter((record) => record.level === 40);
-    assert.ok(
-      warnings.some((w) => w.msg.includes('KEY_ENCRYPTION_KEY is not set') && w.msg.includes(keyFile)),
+    assert.equal(
+      warnings.filter((w) => w.msg.includes('KEY_ENCRYPTION_KEY is not set') && w.msg.includes(keyFile))
+        .length,
+      1,
       server.output(),
     );
     assert.ok(!server.stdout.includes(key) && !server.stderr.includes(key), 'the key itself is never logged');
@@ -156,6 +169,8 @@ describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
   it('sees apps disable and enable made by the CLI in another process within 1.5 s', async () => {
     const disabled = await cli('apps', 'disable', demo.clientId);
     assert.equal(disabled.code, 0, disabled.stderr);
+    // The sandbox key warning is the server's to give, once per start: a CLI command is silent.
+    assert.equal(disabled.stderr, '');
     let last: TokenReply | undefined;
     await propagates(Date.now(), 'the server to refuse the disabled application', async () => {
       last = await requestToken(base, demo);
@@ -248,8 +263,8 @@ describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
     const againPort = await freePort();
     const again = serve({ DATABASE_URL: databaseUrl, PORT: String(againPort) });
     await again.waitForOutput(LISTENING);
-    assert.ok(!again.stdout.includes(demo.clientSecret), again.output());
-    assert.doesNotMatch(again.stdout, /client_secret|shown only this once/);
+    assert.ok(!again.output().includes(demo.clientSecret), again.output());
+    assert.doesNotMatch(again.output(), /client_secret|shown only this once/);
     assert.equal(
       (again.stdout.match(/KEY_ENCRYPTION_KEY is not set/g) ?? []).length,
       1,

@@ -33,7 +33,7 @@ function logRecords(server: RunningProcess): LogRecord[] {
 
 /** The demo credentials from the sandbox banner. */
 function demoFrom(server: RunningProcess): Demo {
-  const field = (name: string) => new RegExp(`^\\s*${name}\\s+(\\S+)$`, 'm').exec(server.stdout)?.[1] ?? '';
+  const field = (name: string) => new RegExp(`^\\s*${name}\\s+(\\S+)$`, 'm').exec(server.stderr)?.[1] ?? '';
   return { clientId: field('client_id'), clientSecret: field('client_secret') };
 }
 
@@ -160,7 +160,7 @@ describe('lean-auth serve with WORKERS=2 on SQLite', { timeout: 60_000 }, () => 
       WORKERS: '2',
       PORT: String(port),
       DATABASE_URL: `sqlite:${join(temp.dir, 'lean-auth.db')}`,
-      KEY_ENCRYPTION_KEY: randomKeyHex(),
+      // No KEY_ENCRYPTION_KEY: the sandbox key, and its warning once for the whole start.
       LOG_LEVEL: 'info',
     });
     await server.waitForOutput(LISTENING);
@@ -180,8 +180,13 @@ describe('lean-auth serve with WORKERS=2 on SQLite', { timeout: 60_000 }, () => 
     temp.remove();
   });
 
-  it('does the start work once: one demo banner, then two worker processes listen', () => {
-    assert.equal((server.stdout.match(/^\s*client_secret\s/gm) ?? []).length, 1, server.output());
+  it('does the start work once: one demo banner, one key warning, then two worker processes listen', () => {
+    assert.equal((server.stderr.match(/^\s*client_secret\s/gm) ?? []).length, 1, server.output());
+    const warnings = logRecords(server).filter((record) =>
+      record.msg.includes('KEY_ENCRYPTION_KEY is not set'),
+    );
+    assert.equal(warnings.length, 1, server.output());
+    assert.equal(warnings[0]?.pid, server.child.pid, 'the primary warns, not a worker');
     assert.match(demo.clientId, /^[0-9a-f-]{36}$/);
     assert.equal(workerPids.size, 2, server.output());
     assert.ok(!workerPids.has(server.child.pid ?? 0), 'the primary itself does not serve');

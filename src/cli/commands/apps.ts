@@ -1,7 +1,7 @@
 import { DEFAULT_TOKEN_CLASSES_TEXT } from '../../domain/token-class.js';
 import type { ApplicationRow } from '../../store/store.js';
 import { applicationView } from '../../views.js';
-import { list, optional, required, wholeNumber } from '../arguments.js';
+import { durationSeconds, list, optional, required, wholeNumber } from '../arguments.js';
 import type { Command } from '../command.js';
 import { fields, table } from '../text.js';
 import { CLI_ACTOR, withServices } from '../with-services.js';
@@ -41,8 +41,8 @@ export const appsCommands: Record<string, Command> = {
           {
             name: required(values, 'name'),
             tokenClasses: list(values, 'token-classes'),
-            apiTokenTtl: wholeNumber(values, 'api-token-ttl') ?? null,
-            customerTokenTtl: wholeNumber(values, 'customer-token-ttl') ?? null,
+            apiTokenTtl: durationSeconds(values, 'api-token-ttl') ?? null,
+            customerTokenTtl: durationSeconds(values, 'customer-token-ttl') ?? null,
             resourceServer: values['resource-server'] === true,
           },
           CLI_ACTOR,
@@ -95,8 +95,8 @@ export const appsCommands: Record<string, Command> = {
           {
             name: optional(values, 'name'),
             tokenClasses: list(values, 'token-classes'),
-            apiTokenTtl: wholeNumber(values, 'api-token-ttl', true),
-            customerTokenTtl: wholeNumber(values, 'customer-token-ttl', true),
+            apiTokenTtl: durationSeconds(values, 'api-token-ttl', true),
+            customerTokenTtl: durationSeconds(values, 'customer-token-ttl', true),
             resourceServer:
               values['resource-server'] === true
                 ? true
@@ -119,7 +119,7 @@ export const appsCommands: Record<string, Command> = {
       withServices(config, async ({ applications }) => {
         const rotated = await applications.rotateSecret(
           clientId,
-          { graceSeconds: wholeNumber(values, 'grace') ?? undefined },
+          { graceSeconds: durationSeconds(values, 'grace') ?? undefined },
           CLI_ACTOR,
         );
         const until =

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { type Logger, pino } from 'pino';
 import type { Config } from '../../config/config.js';
 import { runPrimary, runWorker } from '../../server/cluster.js';
+import { sandboxKeyWarning } from '../../server/key-encryption-key.js';
 import { createLogger } from '../../server/logger.js';
 import { exitSoonAfterStop, StopRequest } from '../../server/shutdown.js';
 import { firstStartBanners, startServer } from '../../server/start-server.js';
@@ -14,6 +15,9 @@ export const serveCommand: Command = {
   async run({ config }) {
     const logger = createLogger(config.logLevel, pino.destination({ fd: 1, sync: false }));
     try {
+      // Once per start: by the primary, not by each worker (nor by any other command).
+      const warning = cluster.isWorker ? undefined : sandboxKeyWarning(config);
+      if (warning) logger.warn(warning);
       if (cluster.isWorker) await runWorker(config, logger);
       else if (config.workers > 1) await runPrimary(config, logger);
       else await runSingle(config, logger);
@@ -29,7 +33,7 @@ export const serveCommand: Command = {
 async function runSingle(config: Config, logger: Logger): Promise<void> {
   const stop = new StopRequest();
   const server = await startServer(config, logger);
-  process.stdout.write(firstStartBanners(config, server, server.adminUrl));
+  process.stderr.write(firstStartBanners(config, server, server.adminUrl));
   logger.info(
     { url: server.url, adminUrl: `${server.adminUrl}/admin/v1`, issuer: config.issuer, env: config.env },
     'lean-auth is listening',
