@@ -69,8 +69,7 @@ export function usableForwardedFor(header: string): { value: string; rejected?: 
     if (isIP(address) === 0) return { value: kept.reverse().join(', '), rejected: entry };
     kept.push(address);
   }
-  const value = kept.reverse().join(', ');
-  return { value: value === header ? header : value };
+  return { value: kept.reverse().join(', ') };
 }
 
 function withoutPort(entry: string): string {
