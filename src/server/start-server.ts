@@ -8,6 +8,7 @@ import { buildApp } from '../http/build-app.js';
 import { Metrics } from '../http/metrics.js';
 import { resolveAdminToken } from './admin-token.js';
 import { adminOptions, publicOptions } from './http-app.js';
+import { explainListenError, type PortSetting } from './listen-error.js';
 import { openServices, type Services } from './services.js';
 import { closeGracefully, trackRequestsInFlight } from './shutdown.js';
 
@@ -70,7 +71,7 @@ export async function startServer(
       ...(!separateAdmin && { admin: adminOptions(services, admin.token) }),
     });
     apps.push(app);
-    const url = await listen(app, config.host, config.port, tls !== undefined);
+    const url = await listen(app, config.host, config.port, 'PORT', tls !== undefined);
     let adminApp: FastifyInstance | undefined;
     let adminUrl = url;
     if (separateAdmin) {
@@ -82,7 +83,7 @@ export async function startServer(
         admin: adminOptions(services, admin.token),
       });
       apps.push(adminApp);
-      adminUrl = await listen(adminApp, config.host, config.adminPort ?? 0, tls !== undefined);
+      adminUrl = await listen(adminApp, config.host, config.adminPort ?? 0, 'ADMIN_PORT', tls !== undefined);
     }
     return {
       app,
@@ -136,9 +137,19 @@ export function firstStartBanners(config: Config, first: FirstStart, adminUrl: s
   );
 }
 
-async function listen(app: FastifyInstance, host: string, port: number, https: boolean): Promise<string> {
+async function listen(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+  setting: PortSetting,
+  https: boolean,
+): Promise<string> {
   trackRequestsInFlight(app);
-  await app.listen({ port, host });
+  try {
+    await app.listen({ port, host });
+  } catch (error) {
+    throw explainListenError(error, setting, host, port);
+  }
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   return `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
