@@ -4,11 +4,23 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
 type NodeSqlite = typeof import('node:sqlite');
 
 /**
+ * Why this Node.js cannot run the SQLite store, or undefined when it can: the store uses what
+ * node:sqlite has from 22.16 on (statement.columns(), the busy timeout, isTransaction).
+ */
+export function unsupportedNode(version: string): string | undefined {
+  const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
+  if (major > 22 || (major === 22 && minor >= 16)) return undefined;
+  return `the SQLite store needs Node.js 22.16 or later (24 recommended); this is Node.js ${version}`;
+}
+
+/**
  * The built-in `node:sqlite` module. Node.js 22 (and 24 before 24.15) print an ExperimentalWarning
  * when it loads, on every CLI command and in every worker; that one warning is dropped here, any
  * other goes on as usual. (Node.js emits it through process.emitWarning, synchronously, on load.)
  */
 export function loadNodeSqlite(): NodeSqlite {
+  const unsupported = unsupportedNode(process.version);
+  if (unsupported) throw new Error(unsupported);
   const emitWarning = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     if (String(warning).startsWith('SQLite is an experimental feature')) return;
