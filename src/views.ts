@@ -43,3 +43,22 @@ export function signingKeyView(k: SigningKeySummary) {
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/**
+ * A page of a listing as operators see it (the admin API, and the CLI's --json): the items, and
+ * `next_after`, the `after` of the next page (the last id when the page is full), null on the last.
+ */
+export function pageView<T, V>(
+  rows: readonly T[],
+  limit: number,
+  id: (row: T) => string,
+  view: (row: T) => V,
+): { items: V[]; next_after: string | null } {
+  return { items: rows.map(view), next_after: nextAfter(rows, limit, id) };
+}
+
+/** `next_after` of a page: the last id when the page is full, else null. */
+export function nextAfter<T>(items: readonly T[], limit: number, id: (item: T) => string): string | null {
+  const last = items.at(-1);
+  return items.length === limit && last !== undefined ? id(last) : null;
+}

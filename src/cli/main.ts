@@ -32,7 +32,8 @@ function help(): string {
   }
   lines.push(
     '',
-    'Every command takes --json (machine-readable output) and the configuration flags',
+    'Every command takes, before or after the command words, --json (machine-readable output) and',
+    'the configuration flags',
     `  ${Object.keys(CONFIG_FLAGS)
       .map((f) => `--${f}`)
       .join(' ')}`,
@@ -43,17 +44,20 @@ function help(): string {
 
 /** Runs one command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const [first, second] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+  const { leading, words } = splitLeadingOptions(argv);
+  const [first, second] = words;
+  if (first === undefined || first === 'help') {
     process.stdout.write(`${help()}\n`);
-    return first === undefined ? 2 : 0;
+    const asked = first === 'help' || leading.includes('--help') || leading.includes('-h');
+    return asked ? 0 : 2;
   }
   const command = first === 'serve' ? serveCommand : GROUPS[first]?.[second ?? ''];
-  const rest = argv.slice(first === 'serve' ? 1 : 2);
+  // Options given before the command are the command's as much as those after it.
+  const rest = [...leading, ...words.slice(first === 'serve' ? 1 : 2)];
   const json = rest.includes('--json');
   try {
     if (!command) {
-      throw new UsageError(`unknown command '${argv.slice(0, 2).join(' ')}'; run 'lean-auth --help'`);
+      throw new UsageError(`unknown command '${words.slice(0, 2).join(' ')}'; run 'lean-auth --help'`);
     }
     // A command's own option wins over a configuration flag of the same name (apps --api-token-ttl
     // sets the application's lifetime, not the server default).
@@ -89,6 +93,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     return reportError(error, json);
   }
+}
+
+/**
+ * The options before the command words (`lean-auth --json apps list`), and the rest. A configuration
+ * flag there takes the next argument as its value unless written `--flag=value`.
+ */
+function splitLeadingOptions(argv: readonly string[]): { leading: string[]; words: string[] } {
+  let i = 0;
+  while (i < argv.length && argv[i]?.startsWith('-')) {
+    const [flag = '', value] = (argv[i] ?? '').replace(/^--?/, '').split('=');
+    i += flag in CONFIG_FLAGS && value === undefined ? 2 : 1;
+  }
+  return { leading: argv.slice(0, i), words: argv.slice(i) };
 }
 
 function parseUsage(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>) {

@@ -231,7 +231,7 @@ export class ClientDirectory {
   }
 
   /**
-   * Every application, a page at a time, letting requests in between pages: better-sqlite3 reads
+   * Every application, a page at a time, letting requests in between pages: SQLite (node:sqlite) reads
    * synchronously, and one read of them all would stall the server (some 0.5 s per 100 000 on a
    * small machine). Pages read at different moments, which is safe: a change committed after the
    * load began is told after it began, so its id is in `changedDuringLoad` (or the load is dropped).

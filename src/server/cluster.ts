@@ -19,8 +19,18 @@ interface ListeningMessage {
   readonly adminUrl: string;
 }
 
+/** What a worker tells the primary when it cannot start: why, in the words the user should see. */
+interface FailedMessage {
+  readonly leanAuth: 'failed';
+  readonly message: string;
+}
+
 function isListeningMessage(message: unknown): message is ListeningMessage {
   return (message as Partial<ListeningMessage> | null)?.leanAuth === 'listening';
+}
+
+function isFailedMessage(message: unknown): message is FailedMessage {
+  return (message as Partial<FailedMessage> | null)?.leanAuth === 'failed';
 }
 
 /**
@@ -74,7 +84,9 @@ export async function runWorker(config: Config, baseLogger: Logger): Promise<voi
   const logger = baseLogger.child({ worker: cluster.worker?.id });
   const stop = new StopRequest();
   try {
-    const server = await startServer(config, logger, undefined, { firstStart: false });
+    const server = await startServer(config, logger, undefined, { firstStart: false }).catch(
+      (error: unknown) => reportToPrimary(error),
+    );
     const listening: ListeningMessage = { leanAuth: 'listening', url: server.url, adminUrl: server.adminUrl };
     logger.info({ url: server.url }, 'worker listening');
     process.send?.(listening);
@@ -86,8 +98,25 @@ export async function runWorker(config: Config, baseLogger: Logger): Promise<voi
   }
 }
 
+/**
+ * A worker that cannot start (the port is taken, say) tells the primary why and exits: the primary
+ * says it once, rather than every worker printing the same line.
+ */
+async function reportToPrimary(error: unknown): Promise<never> {
+  const failed: FailedMessage = {
+    leanAuth: 'failed',
+    message: error instanceof Error ? error.message : String(error),
+  };
+  await new Promise((resolve) =>
+    process.send ? process.send(failed, undefined, {}, resolve) : resolve(null),
+  );
+  process.exit(1);
+}
+
 interface Slot {
   worker: Worker | undefined;
+  /** Why its worker could not start, as the worker said. */
+  failure: string | undefined;
   startedAt: number;
   quickDeaths: number;
   restart: NodeJS.Timeout | undefined;
@@ -108,6 +137,7 @@ class WorkerPool {
   ) {
     this.slots = Array.from({ length: size }, () => ({
       worker: undefined,
+      failure: undefined,
       startedAt: 0,
       quickDeaths: 0,
       restart: undefined,
@@ -159,11 +189,13 @@ class WorkerPool {
 
   private fork(slot: Slot): void {
     slot.restart = undefined;
+    slot.failure = undefined;
     slot.startedAt = Date.now();
     const worker = cluster.fork();
     slot.worker = worker;
     this.logger.info({ worker: worker.id, workerPid: worker.process.pid }, 'worker started');
     worker.on('message', (message: unknown) => {
+      if (isFailedMessage(message)) slot.failure = message.message;
       if (!isListeningMessage(message)) return;
       this.listening.add(worker);
       if (!this.everReady && this.slots.every((s) => s.worker && this.listening.has(s.worker))) {
@@ -176,10 +208,12 @@ class WorkerPool {
 
   private exited(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
     if (this.stopping) return;
-    const died = { worker: worker.id, workerPid: worker.process.pid, code, signal };
+    const died = { worker: worker.id, workerPid: worker.process.pid, code, signal, reason: slot.failure };
     if (!this.everReady) {
       this.onFailure(
-        new Error(`worker ${worker.id} exited (${signal ?? `code ${code}`}) before it listened`),
+        new Error(
+          slot.failure ?? `worker ${worker.id} exited (${signal ?? `code ${code}`}) before it listened`,
+        ),
       );
       return;
     }

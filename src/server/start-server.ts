@@ -8,6 +8,7 @@ import { buildApp } from '../http/build-app.js';
 import { Metrics } from '../http/metrics.js';
 import { resolveAdminToken } from './admin-token.js';
 import { adminOptions, publicOptions } from './http-app.js';
+import { explainListenError, type PortSetting } from './listen-error.js';
 import { openServices, type Services } from './services.js';
 import { closeGracefully, trackRequestsInFlight } from './shutdown.js';
 
@@ -76,7 +77,7 @@ export async function startServer(
       ...(!separateAdmin && { admin: adminOptions(services, admin.token) }),
     });
     apps.push(app);
-    const url = await listen(app, config.host, config.port, tls !== undefined);
+    const url = await listen(app, config.host, config.port, 'PORT', tls !== undefined);
     let adminApp: FastifyInstance | undefined;
     let adminUrl = url;
     if (separateAdmin) {
@@ -88,7 +89,7 @@ export async function startServer(
         admin: adminOptions(services, admin.token),
       });
       apps.push(adminApp);
-      adminUrl = await listen(adminApp, config.host, config.adminPort ?? 0, tls !== undefined);
+      adminUrl = await listen(adminApp, config.host, config.adminPort ?? 0, 'ADMIN_PORT', tls !== undefined);
     }
     return {
       app,
@@ -147,15 +148,25 @@ export function firstStartBanners(config: Config, first: FirstStart, adminUrl: s
   );
 }
 
-async function listen(app: FastifyInstance, host: string, port: number, https: boolean): Promise<string> {
+async function listen(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+  setting: PortSetting,
+  https: boolean,
+): Promise<string> {
   trackRequestsInFlight(app);
   // Fastify cannot tell that the server its serverFactory made speaks TLS: it would log http://.
   const scheme = https ? 'https' : 'http';
-  await app.listen({
-    port,
-    host,
-    listenTextResolver: (address) => `Server listening at ${address.replace(/^https?:/, `${scheme}:`)}`,
-  });
+  try {
+    await app.listen({
+      port,
+      host,
+      listenTextResolver: (address) => `Server listening at ${address.replace(/^https?:/, `${scheme}:`)}`,
+    });
+  } catch (error) {
+    throw explainListenError(error, setting, host, port);
+  }
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;

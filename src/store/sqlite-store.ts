@@ -1,6 +1,6 @@
 import { closeSync, type FSWatcher, openSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import type { DatabaseSync } from 'node:sqlite';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -11,11 +11,16 @@ import {
   SqliteDriver,
 } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
+import { KyselyNodeSqlite, loadNodeSqlite } from './node-sqlite.js';
 import { makePrivateDirectory } from './private-directory.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
 const BUSY_TIMEOUT_MS = 5000;
+/** SQLite's (extended) result codes, as node:sqlite reports them in `errcode`. */
+const SQLITE_BUSY = 5;
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
 
 /**
  * How often the server looks for writes made by another process (the CLI) when the file system
@@ -34,16 +39,19 @@ export interface SqliteStoreOptions {
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
   const sqlite = openDatabaseFile(path);
   useWriteAheadLog(sqlite);
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
+  sqlite.exec('PRAGMA synchronous = FULL');
+  sqlite.exec('PRAGMA foreign_keys = ON');
 
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: new KyselyNodeSqlite(sqlite) }),
+  });
+  const dataVersionQuery = sqlite.prepare('PRAGMA data_version');
+  const dataVersion = () => dataVersionQuery.get()?.data_version;
   return new KyselyStore(db, {
-    isUniqueViolation: (error) =>
-      typeof error === 'object' &&
-      error !== null &&
-      'code' in error &&
-      (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
+    isUniqueViolation: (error) => {
+      const code = resultCode(error);
+      return code === SQLITE_CONSTRAINT_UNIQUE || code === SQLITE_CONSTRAINT_PRIMARYKEY;
+    },
 
     // One process per file at a time writes; other processes learn of it through data_version.
     announce: async () => {},
@@ -53,10 +61,10 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     // commit is seen before the CLI has printed its answer, so a client it just created is known
     // at once) and on a timer, for file systems that report nothing. Never on a request's path.
     watchExternalChanges(listener) {
-      let seen = sqlite.pragma('data_version', { simple: true });
+      let seen = dataVersion();
       const check = () => {
-        if (!sqlite.open) return;
-        const now = sqlite.pragma('data_version', { simple: true });
+        if (!sqlite.isOpen) return;
+        const now = dataVersion();
         if (now !== seen) {
           seen = now;
           listener({ entity: 'anything' });
@@ -91,7 +99,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         await migrate();
         sqlite.exec('COMMIT');
       } catch (error) {
-        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        if (sqlite.isTransaction) sqlite.exec('ROLLBACK');
         throw error;
       }
     },
@@ -104,14 +112,14 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
  * The database file, created 0600 in a 0700 folder where missing: it holds the client secrets'
  * digests and the sealed signing keys. SQLite gives its -wal and -shm files the database's mode.
  */
-function openDatabaseFile(path: string): SqliteDatabase.Database {
+function openDatabaseFile(path: string): DatabaseSync {
   try {
     if (path !== ':memory:') {
       makePrivateDirectory(dirname(path));
       closeSync(openSync(path, 'a', 0o600));
     }
     // The CLI and the server share the file; a writer waits for the other instead of failing.
-    return new SqliteDatabase(path, { timeout: BUSY_TIMEOUT_MS });
+    return new (loadNodeSqlite().DatabaseSync)(path, { timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
     throw new Error(`cannot open the SQLite database ${path} (DATABASE_URL): ${(error as Error).message}`, {
       cause: error,
@@ -142,14 +150,15 @@ class ImmediateSqliteDialect extends SqliteDialect {
  * Switching a fresh file to WAL needs a moment alone with it, and SQLite answers SQLITE_BUSY at once
  * (without waiting busy_timeout) when another process opens the same new file at that moment.
  */
-function useWriteAheadLog(sqlite: SqliteDatabase.Database): void {
+function useWriteAheadLog(sqlite: DatabaseSync): void {
   const deadline = Date.now() + BUSY_TIMEOUT_MS;
   for (;;) {
     try {
-      sqlite.pragma('journal_mode = WAL');
+      sqlite.exec('PRAGMA journal_mode = WAL');
       return;
     } catch (error) {
-      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      // The primary code: SQLITE_BUSY_RECOVERY and SQLITE_BUSY_SNAPSHOT are busy too.
+      if (((resultCode(error) ?? 0) & 0xff) !== SQLITE_BUSY || Date.now() > deadline) throw error;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 20);
     }
   }
@@ -171,4 +180,10 @@ function watchDatabaseFiles(path: string, onChange: () => void): FSWatcher | und
   } catch {
     return undefined;
   }
+}
+
+/** The SQLite result code of an error node:sqlite threw, if it is one. */
+function resultCode(error: unknown): number | undefined {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  return typeof code === 'number' ? code : undefined;
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { digestSecret } from '../../src/domain/client-secrets.js';
 import { JWKS_MAX_AGE_SECONDS } from '../../src/domain/signing-keys.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
-import { type CliResult, randomKeyHex, runCli } from '../helpers/child-process.js';
+import { CLI_MAIN, type CliResult, childEnv, randomKeyHex, runCli } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -35,6 +36,12 @@ interface CustomerJson {
   client_id: string;
   app_user_id: string;
   status: string;
+}
+
+/** A listing under --json: the admin API's page shape. */
+interface Page<T> {
+  items: T[];
+  next_after?: string | null;
 }
 
 interface KeyJson {
@@ -90,7 +97,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
   before(async () => {
     // Create the store first: the groups below run side by side, and two processes migrating one
     // fresh SQLite file at once collide (see test/store/concurrent-open.test.ts).
-    assert.deepEqual(json<AppJson[]>(await cli('apps', 'list', '--json')), []);
+    assert.deepEqual(json<Page<AppJson>>(await cli('apps', 'list', '--json')).items, []);
   });
 
   after(() => temp.remove());
@@ -115,7 +122,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
 
     it('list --json shows the application, without any secret', async () => {
       const result = await cli('apps', 'list', '--json');
-      const apps = json<AppJson[]>(result);
+      const apps = json<Page<AppJson>>(result).items;
       const listed = apps.find((a) => a.client_id === app.client_id);
       assert.ok(listed, `${app.client_id} is listed`);
       assert.equal(listed.name, 'demo');
@@ -126,7 +133,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
 
     it('show --json shows one application as list does', async () => {
       const shown = json<AppJson>(await cli('apps', 'show', app.client_id, '--json'));
-      const listed = json<AppJson[]>(await cli('apps', 'list', '--json')).find(
+      const listed = json<Page<AppJson>>(await cli('apps', 'list', '--json')).items.find(
         (a) => a.client_id === app.client_id,
       );
       assert.deepEqual(shown, listed);
@@ -378,7 +385,9 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
     });
 
     it('list --app --json shows the customers of that application only', async () => {
-      const customers = json<CustomerJson[]>(await cli('customers', 'list', '--app', clientId, '--json'));
+      const customers = json<Page<CustomerJson>>(
+        await cli('customers', 'list', '--app', clientId, '--json'),
+      ).items;
       assert.deepEqual(
         customers.map((c) => [c.customer_id, c.app_user_id, c.status]),
         [[customer.customer_id, 'u1', 'active']],
@@ -388,7 +397,9 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
     it('disable switches the customer off', async () => {
       const text = ok(await cli('customers', 'disable', customer.customer_id)).stdout;
       assert.match(text, new RegExp(`Disabled customer ${customer.customer_id}`));
-      const [listed] = json<CustomerJson[]>(await cli('customers', 'list', '--app', clientId, '--json'));
+      const [listed] = json<Page<CustomerJson>>(
+        await cli('customers', 'list', '--app', clientId, '--json'),
+      ).items;
       assert.equal(listed?.status, 'disabled');
     });
 
@@ -408,7 +419,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
       assert.equal(first?.expires_at, null);
       assert.equal(first?.activates_at, first?.created_at, '--now: it signs at once');
 
-      assert.deepEqual(json<KeyJson[]>(await cli('keys', 'list', '--json')), [first]);
+      assert.deepEqual(json<Page<KeyJson>>(await cli('keys', 'list', '--json')).items, [first]);
 
       const keys = json<KeyJson[]>(await cli('keys', 'rotate', '--now', '--json'));
       assert.equal(keys.length, 2);
@@ -424,11 +435,11 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
       // The longest token lifetime (3600 s by default) plus the one-minute margin for other processes.
       assert.equal(expiresAt - retiredAt, 3600_000 + 60_000);
 
-      assert.deepEqual(json<KeyJson[]>(await cli('keys', 'list', '--json')), keys);
+      assert.deepEqual(json<Page<KeyJson>>(await cli('keys', 'list', '--json')).items, keys);
     });
 
     it('rotate without --now publishes a next key that signs only after the JWKS cache lifetime', async () => {
-      const before = json<KeyJson[]>(await cli('keys', 'list', '--json'));
+      const before = json<Page<KeyJson>>(await cli('keys', 'list', '--json')).items;
       const current = before.find((k) => k.state === 'active');
       assert.ok(current);
       const keys = json<KeyJson[]>(await cli('keys', 'rotate', '--json'));
@@ -474,15 +485,17 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
           await runCli(['apps', 'create', '--name', 'flagged', '--json', '--database-url', url], byFlag),
         );
         assert.ok(existsSync(join(other.dir, 'flag.db')), 'the flag names the store');
-        const listed = json<AppJson[]>(await runCli(['apps', 'list', '--json'], { DATABASE_URL: url }));
+        const listed = json<Page<AppJson>>(
+          await runCli(['apps', 'list', '--json'], { DATABASE_URL: url }),
+        ).items;
         assert.deepEqual(
           listed.map((a) => a.client_id),
           [created.client_id],
         );
         // The flag wins over the environment.
-        const overridden = json<AppJson[]>(
+        const overridden = json<Page<AppJson>>(
           await runCli(['apps', 'list', '--json', '--database-url', url], { ...env }),
-        );
+        ).items;
         assert.deepEqual(
           overridden.map((a) => a.client_id),
           [created.client_id],
@@ -521,8 +534,8 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
           const result = await runCli(command, sandboxEnv);
           assert.equal(result.code, 0, result.stderr);
           assert.equal(result.stderr, '', 'the sandbox key warning is for serve to give');
-          const keys = JSON.parse(result.stdout) as KeyJson[];
-          assert.equal(keys.length, 1, 'stdout stays pure JSON');
+          const output = JSON.parse(result.stdout) as KeyJson[] | Page<KeyJson>;
+          assert.equal((Array.isArray(output) ? output : output.items).length, 1, 'stdout stays pure JSON');
         }
         assert.equal(statSync(keyFile).mode & 0o777, 0o600);
 
@@ -549,6 +562,53 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
       assert.equal(asJson.error, 'config');
       assert.match(asJson.message, /ISSUER/);
       assert.match(asJson.message, /KEY_ENCRYPTION_KEY/);
+    });
+  });
+
+  describe('the command line', { concurrency: false }, () => {
+    // A store of its own: the other groups change theirs while these tests compare two listings.
+    const own = {
+      DATABASE_URL: `sqlite:${join(temp.dir, 'command-line.db')}`,
+      KEY_ENCRYPTION_KEY: randomKeyHex(),
+    };
+    const cli = (...args: string[]) => runCli(args, own);
+
+    before(async () => {
+      ok(await cli('apps', 'create', '--name', 'listed'));
+      ok(await cli('keys', 'rotate', '--now'));
+    });
+
+    it('the built CLI runs by itself, as npx lean-auth runs it: the build sets its execute bit', async () => {
+      assert.equal(statSync(CLI_MAIN).mode & 0o111, 0o111, `${CLI_MAIN} is executable`);
+      const run = spawnSync(CLI_MAIN, ['--help'], { encoding: 'utf8', env: childEnv({}) });
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stdout, /^Usage: lean-auth <command>/);
+    });
+
+    it('--json before the command is --json after it', async () => {
+      const after = json<Page<AppJson>>(await cli('apps', 'list', '--json'));
+      assert.ok(after.items.length > 0);
+      assert.deepEqual(json<Page<AppJson>>(await cli('--json', 'apps', 'list')), after);
+      assert.ok(json<Page<KeyJson>>(await cli('--json', 'keys', 'list')).items.length > 0);
+      const error = JSON.parse(fails(await cli('--json', 'apps', 'frobnicate'), 2));
+      assert.equal(error.error, 'usage', 'an error under a leading --json is JSON too');
+    });
+
+    it('a configuration flag before the command takes its value, spaced or with =', async () => {
+      const expected = json<Page<AppJson>>(await cli('apps', 'list', '--json'));
+      const flagOnly = { KEY_ENCRYPTION_KEY: own.KEY_ENCRYPTION_KEY };
+      for (const args of [
+        ['--database-url', own.DATABASE_URL, 'apps', 'list', '--json'],
+        [`--database-url=${own.DATABASE_URL}`, '--json', 'apps', 'list'],
+      ]) {
+        assert.deepEqual(json<Page<AppJson>>(await runCli(args, flagOnly)), expected, args.join(' '));
+      }
+    });
+
+    it('--help before a command shows that command; an unknown leading option is exit 2, naming it', async () => {
+      assert.match(ok(await cli('--help', 'apps', 'list')).stdout, /^Usage: lean-auth apps list/);
+      assert.match(fails(await cli('--bogus', 'apps', 'list'), 2), /--bogus/);
+      assert.match(ok(await cli('-h')).stdout, /^Usage: lean-auth <command>/);
     });
   });
 

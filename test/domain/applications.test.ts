@@ -3,7 +3,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import SqliteDatabase from 'better-sqlite3';
 import { Applications } from '../../src/domain/applications.js';
 import { AuditTrail } from '../../src/domain/audit-trail.js';
 import { type Change, ChangeFeed } from '../../src/domain/change-feed.js';
@@ -12,6 +11,7 @@ import { DomainError, type DomainErrorCode } from '../../src/domain/domain-error
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { openRawSqlite } from '../helpers/raw-sqlite.js';
 import { TEST_ACTOR, tempDir } from '../helpers/test-server.js';
 
 async function domainError(
@@ -114,7 +114,7 @@ describe('Applications', () => {
       assert.equal(secrets[0]?.createdAt, clock.now());
 
       // No row of any table holds the secret...
-      const raw = new SqliteDatabase(dbPath, { readonly: true });
+      const raw = openRawSqlite(dbPath, { readOnly: true });
       try {
         const tables = raw
           .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import SqliteDatabase from 'better-sqlite3';
 import { Applications } from '../../src/domain/applications.js';
 import { type AuditEntry, AuditTrail } from '../../src/domain/audit-trail.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
@@ -11,6 +10,7 @@ import { SigningKeys } from '../../src/domain/signing-keys.js';
 import type { AuditEvent, Store } from '../../src/store/store.js';
 import { applicationView, customerView } from '../../src/views.js';
 import { type DomainFixture, openDomain } from '../helpers/domain.js';
+import { openRawSqlite } from '../helpers/raw-sqlite.js';
 
 const ACTOR = 'admin-api';
 
@@ -23,7 +23,7 @@ class FailingAuditTrail extends AuditTrail {
 
 /** Every value of every column of every table, as one string: what a secret must never be part of. */
 function everythingStored(dbPath: string): string {
-  const raw = new SqliteDatabase(dbPath, { readonly: true });
+  const raw = openRawSqlite(dbPath, { readOnly: true });
   try {
     const tables = raw
       .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")

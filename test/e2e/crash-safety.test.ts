@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import SqliteDatabase from 'better-sqlite3';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import pg from 'pg';
 import { freePort, RunningProcess, randomKeyHex, runCli, waitFor } from '../helpers/child-process.js';
 import { skipWithoutPostgres } from '../helpers/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres-database.js';
+import { openRawSqlite, pragmaRows } from '../helpers/raw-sqlite.js';
 import { tempDir } from '../helpers/test-server.js';
 
 // SIGKILL in the middle of a stream of writes, then a restart: every write that was acknowledged
@@ -237,10 +237,10 @@ async function runKilledOnWrite(args: string[], env: Record<string, string>, wal
 
 /** SQLite's own checks, on the file opened read-only once every process is gone. */
 function sqliteIntegrity(file: string): void {
-  const db = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+  const db = openRawSqlite(file, { readOnly: true });
   try {
-    assert.deepEqual(db.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
-    assert.deepEqual(db.pragma('foreign_key_check'), []);
+    assert.deepEqual(pragmaRows(db, 'integrity_check'), [{ integrity_check: 'ok' }]);
+    assert.deepEqual(pragmaRows(db, 'foreign_key_check'), []);
   } finally {
     db.close();
   }

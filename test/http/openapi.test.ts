@@ -6,10 +6,8 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { FORM_HEADERS, form, startTestServer, type TestServer } from '../helpers/test-server.js';
 
-// dist/test/http/ → the repository root is three up, and shared/ stands beside the repository.
-const CONTRACT = fileURLToPath(
-  new URL('../../../../shared/openapi/lean-authentication-api.yml', import.meta.url),
-);
+// dist/test/http/ → the repository root is three up; the contract is kept there, word for word.
+const CONTRACT = fileURLToPath(new URL('../../../openapi/lean-authentication-api.yml', import.meta.url));
 
 type Schema = Record<string, unknown> & { properties?: Record<string, unknown>; required?: string[] };
 interface Document {

@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { KyselyNodeSqlite, loadNodeSqlite } from '../../src/store/node-sqlite.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { ApplicationRow, SecretRow, Store, StoreChange } from '../../src/store/store.js';
 import { childEnv } from '../helpers/child-process.js';
+import { openRawSqlite, pragmaRows, pragmaValue } from '../helpers/raw-sqlite.js';
 import { tempDir } from '../helpers/test-server.js';
 import { type Schema0001, storeContract } from './store-contract.js';
 
@@ -16,9 +17,9 @@ const T0 = Date.UTC(2026, 0, 1);
 
 /** PRAGMA integrity_check through a connection of our own, after the store closed the file. */
 function integrityCheck(path: string): string {
-  const db = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
+  const db = openRawSqlite(path, { readOnly: true });
   try {
-    return db.pragma('integrity_check', { simple: true }) as string;
+    return pragmaValue(db, 'integrity_check') as string;
   } finally {
     db.close();
   }
@@ -145,7 +146,11 @@ storeContract(
   async () => {
     const temp = tempDir();
     const path = join(temp.dir, 'from-0001.db');
-    const db = new Kysely<Schema0001>({ dialect: new SqliteDialect({ database: new SqliteDatabase(path) }) });
+    const db = new Kysely<Schema0001>({
+      dialect: new SqliteDialect({
+        database: new KyselyNodeSqlite(new (loadNodeSqlite().DatabaseSync)(path)),
+      }),
+    });
     return {
       db,
       openStore: async () => openSqliteStore(path),
@@ -202,11 +207,11 @@ describe('SQLite store', () => {
       await store.close();
     }
 
-    const db = new SqliteDatabase(path, { fileMustExist: true });
+    const db = openRawSqlite(path);
     try {
-      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-      assert.deepEqual(db.pragma('foreign_key_check'), []);
+      assert.equal(pragmaValue(db, 'journal_mode'), 'wal');
+      assert.equal(pragmaValue(db, 'integrity_check'), 'ok');
+      assert.deepEqual(pragmaRows(db, 'foreign_key_check'), []);
       assert.equal((db.prepare('select count(*) as n from applications').get() as { n: number }).n, 20);
       assert.equal((db.prepare('select count(*) as n from customers').get() as { n: number }).n, 20);
     } finally {
@@ -253,7 +258,7 @@ describe('SQLite store', () => {
       const { application, secret } = newApplication();
       await store.insertApplication(application, { ...secret, createdAt: T0 + 1000 });
       // rotateSecret never leaves three rows (one expired): write them directly to check the order.
-      const raw = new SqliteDatabase(file);
+      const raw = openRawSqlite(file);
       try {
         const insert = raw.prepare(
           'insert into client_secrets (id, client_id, digest, created_at, expires_at) values (?, ?, ?, ?, ?)',

@@ -1,6 +1,7 @@
+import { validPage } from '../../domain/applications.js';
 import { DEFAULT_TOKEN_CLASSES_TEXT } from '../../domain/token-class.js';
 import type { ApplicationRow } from '../../store/store.js';
-import { applicationView } from '../../views.js';
+import { applicationView, pageView } from '../../views.js';
 import { durationSeconds, list, optional, required, wholeNumber } from '../arguments.js';
 import type { Command } from '../command.js';
 import { fields, table } from '../text.js';
@@ -59,12 +60,13 @@ export const appsCommands: Record<string, Command> = {
     options: { limit: { type: 'string' }, after: { type: 'string' } },
     run: ({ config, values }) =>
       withServices(config, async ({ applications }) => {
-        const rows = await applications.list({
+        const page = validPage({
           limit: wholeNumber(values, 'limit') ?? undefined,
           after: optional(values, 'after'),
         });
+        const rows = await applications.list(page);
         return {
-          json: rows.map(applicationView),
+          json: pageView(rows, page.limit, (a) => a.clientId, applicationView),
           text: table(
             ['CLIENT_ID', 'STATUS', 'TOKEN CLASSES', 'NAME'],
             rows.map((a) => [a.clientId, a.status, a.tokenClasses.join(','), a.name]),

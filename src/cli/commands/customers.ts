@@ -1,5 +1,6 @@
+import { validPage } from '../../domain/applications.js';
 import type { CustomerRow } from '../../store/store.js';
-import { customerView } from '../../views.js';
+import { customerView, pageView } from '../../views.js';
 import { optional, required, wholeNumber } from '../arguments.js';
 import type { Command } from '../command.js';
 import { fields, table } from '../text.js';
@@ -36,12 +37,13 @@ export const customersCommands: Record<string, Command> = {
     options: { app: { type: 'string' }, limit: { type: 'string' }, after: { type: 'string' } },
     run: ({ config, values }) =>
       withServices(config, async ({ customers }) => {
-        const rows = await customers.list(required(values, 'app'), {
+        const page = validPage({
           limit: wholeNumber(values, 'limit') ?? undefined,
           after: optional(values, 'after'),
         });
+        const rows = await customers.list(required(values, 'app'), page);
         return {
-          json: rows.map(customerView),
+          json: pageView(rows, page.limit, (c) => c.customerId, customerView),
           text: table(
             ['CUSTOMER_ID', 'STATUS', 'APP_USER_ID'],
             rows.map((c) => [c.customerId, c.status, c.appUserId]),

@@ -25,7 +25,8 @@ export const keysCommands: Record<string, Command> = {
       withServices(config, async ({ keys }) => {
         await keys.reload();
         const published = keys.list();
-        return { json: published.map(signingKeyView), text: keyTable(published) };
+        // The admin API's shape; every key is on the one page.
+        return { json: { items: published.map(signingKeyView) }, text: keyTable(published) };
       }),
   },
   rotate: {

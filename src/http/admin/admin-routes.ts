@@ -62,8 +62,5 @@ export async function emptyBodyIsEmptyObject(request: { body: unknown }): Promis
   request.body ??= {};
 }
 
-/** `next_after` of a page: the last id when the page is full, else null. */
-export function nextAfter<T>(items: readonly T[], limit: number, id: (item: T) => string): string | null {
-  const last = items.at(-1);
-  return items.length === limit && last !== undefined ? id(last) : null;
-}
+// One rule for pages, shared with the CLI's --json.
+export { nextAfter } from '../../views.js';

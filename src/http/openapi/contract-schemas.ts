@@ -1,6 +1,6 @@
 /**
  * The token endpoint's schemas exactly as the Lean Authentication API contract states them
- * (shared/openapi/lean-authentication-api.yml); test/http/openapi.test.ts holds them to it.
+ * (openapi/lean-authentication-api.yml); test/http/openapi.test.ts holds them to it.
  */
 export const tokenRequestSchema = {
   type: 'object',
