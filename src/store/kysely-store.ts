@@ -1,4 +1,6 @@
 import { type Kysely, Migrator } from 'kysely';
+import { deleteApplicationRows, deleteCustomerRow, isTombstoned } from './deletion-queries.js';
+import { withdrawKeyRow } from './key-withdrawal-query.js';
 import { migrationProvider } from './migrations/index.js';
 import {
   applicationFromDb,
@@ -95,6 +97,7 @@ export class KyselyStore implements Store {
 
   async insertApplication(application: ApplicationRow, secret: SecretRow): Promise<void> {
     await this.write({ entity: 'application', id: application.clientId }, async (tx) => {
+      await refuseDeletedId(tx, application.clientId);
       await tx.insertInto('applications').values(applicationToDb(application)).execute();
       await tx.insertInto('client_secrets').values(secretToDb(secret)).execute();
     });
@@ -192,8 +195,9 @@ export class KyselyStore implements Store {
 
   async insertCustomer(customer: CustomerRow): Promise<void> {
     try {
-      await this.write({ entity: 'customer', id: customer.customerId }, (tx) =>
-        tx
+      await this.write({ entity: 'customer', id: customer.customerId }, async (tx) => {
+        await refuseDeletedId(tx, customer.customerId);
+        await tx
           .insertInto('customers')
           .values({
             customer_id: customer.customerId,
@@ -202,9 +206,10 @@ export class KyselyStore implements Store {
             status: customer.status,
             created_at: customer.createdAt,
           })
-          .execute(),
-      );
+          .execute();
+      });
     } catch (error) {
+      if (error instanceof StoreConflictError) throw error;
       if (this.dialect.isUniqueViolation(error)) {
         throw new StoreConflictError(`app_user_id '${customer.appUserId}' already has a customer`, {
           cause: error,
@@ -246,6 +251,22 @@ export class KyselyStore implements Store {
     return row && customerFromDb(row);
   }
 
+  deleteApplication(clientId: string, deletedAt: number): Promise<{ customers: number } | undefined> {
+    return this.write({ entity: 'application', id: clientId }, (tx) =>
+      deleteApplicationRows(tx, clientId, deletedAt),
+    );
+  }
+
+  deleteCustomer(customerId: string, deletedAt: number): Promise<CustomerRow | undefined> {
+    return this.write({ entity: 'customer', id: customerId }, (tx) =>
+      deleteCustomerRow(tx, customerId, deletedAt),
+    );
+  }
+
+  wasDeleted(id: string): Promise<boolean> {
+    return isTombstoned(this.db, id);
+  }
+
   async listSigningKeys(): Promise<SigningKeyRow[]> {
     const rows = await this.db
       .selectFrom('signing_keys')
@@ -264,11 +285,15 @@ export class KyselyStore implements Store {
       await this.write({ entity: 'signing_key' }, async (tx) => {
         // First the insert: the unique rotated_from makes a racing second rotation fail here.
         await tx.insertInto('signing_keys').values(signingKeyToDb(key)).execute();
-        if (key.rotatedFrom !== '') {
+        if (key.rotatedFrom !== '' && change.previousExpiresAt !== null) {
+          // Only ever sooner: a withdrawn key must not come back into the JWKS.
           await tx
             .updateTable('signing_keys')
             .set({ expires_at: change.previousExpiresAt })
             .where('kid', '=', key.rotatedFrom)
+            .where((eb) =>
+              eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', change.previousExpiresAt)]),
+            )
             .execute();
         }
         await tx.deleteFrom('signing_keys').where('expires_at', '<=', change.now).execute();
@@ -279,6 +304,10 @@ export class KyselyStore implements Store {
       }
       throw error;
     }
+  }
+
+  withdrawSigningKey(kid: string, now: number): Promise<boolean> {
+    return this.write({ entity: 'signing_key' }, (tx) => withdrawKeyRow(tx, kid, now));
   }
 
   async rotateSecret(
@@ -393,4 +422,10 @@ export class KyselyStore implements Store {
       detail: JSON.parse(r.detail) as Record<string, unknown>,
     }));
   }
+}
+
+/** A deleted id is never given out again (ids are random: this holds against any other writer). */
+async function refuseDeletedId(tx: Kysely<Database>, id: string): Promise<void> {
+  if (await isTombstoned(tx, id))
+    throw new StoreConflictError(`the id '${id}' belonged to something deleted`);
 }

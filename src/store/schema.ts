@@ -54,4 +54,11 @@ export interface Database {
     /** JSON: before/after (never a secret), or the counts of failed authentications. */
     detail: string;
   };
+  /** Ids of deleted applications and customers: never given out again. */
+  tombstones: {
+    id: string;
+    /** 'application' or 'customer'. */
+    kind: string;
+    deleted_at: number;
+  };
 }

@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { lifecycle } from './0002-lifecycle.js';
+import { tombstones } from './0003-tombstones.js';
 
 /** Every migration, in order; the names are recorded in the database and must never change. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-lifecycle': lifecycle,
+  '0003-tombstones': tombstones,
 };
 
 export const migrationProvider: MigrationProvider = {
