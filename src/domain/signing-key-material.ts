@@ -7,6 +7,7 @@ import {
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { SigningKeyRow } from '../store/store.js';
 import { seal, unseal } from './key-encryption.js';
 import type { SigningAlgorithm } from './signing-algorithms.js';
 
@@ -37,6 +38,25 @@ function generateFor(alg: SigningAlgorithm): Promise<{ privateKey: KeyObject }> 
     case 'EdDSA':
       return generate('ed25519');
   }
+}
+
+/** A new key pair of `alg` as a row to store: published from `now`, signing from `activatesAt`. */
+export async function newSigningKeyRow(
+  alg: SigningAlgorithm,
+  keyEncryptionKey: () => Buffer,
+  times: { now: number; activatesAt: number; rotatedFrom: string },
+): Promise<SigningKeyRow> {
+  const material = await generateKeyPairMaterial(alg);
+  return {
+    kid: material.kid,
+    alg: material.alg,
+    publicJwk: JSON.stringify(material.publicJwk),
+    sealedPrivateKey: sealPrivateKey(material.privateKey, material.kid, keyEncryptionKey()),
+    createdAt: times.now,
+    activatesAt: times.activatesAt,
+    rotatedFrom: times.rotatedFrom,
+    expiresAt: null,
+  };
 }
 
 /** The private key as stored: PKCS#8, sealed under the key encryption key, bound to its kid. */

@@ -1,16 +1,22 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { SigningKeyRow, Store } from '../store/store.js';
-import { StoreConflictError } from '../store/store.js';
+import { StoreConflictError, WITHDRAWN_PREFIX } from '../store/store.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { Clock } from './clock.js';
+import { DomainError } from './domain-error.js';
 import { createJwsSigner, type JwsSigner } from './jws-signer.js';
 import type { SigningAlgorithm } from './signing-algorithms.js';
+import { newSigningKeyRow, publicJwkOf, unsealPrivateKey } from './signing-key-material.js';
 import {
-  generateKeyPairMaterial,
-  publicJwkOf,
-  sealPrivateKey,
-  unsealPrivateKey,
-} from './signing-key-material.js';
+  activeKey,
+  inRotationOrder,
+  keySummaries,
+  publishedKeys,
+  type SigningKeyState,
+  type SigningKeySummary,
+} from './signing-key-states.js';
+
+export type { SigningKeyState, SigningKeySummary } from './signing-key-states.js';
 
 /**
  * How long past the last possible expiry a retired key stays published: other processes may go on
@@ -18,8 +24,12 @@ import {
  */
 export const RETIREMENT_MARGIN_MS = 60_000;
 
-/** How long verifiers may cache the JWKS; a new key is published at least this far ahead. */
-export const JWKS_MAX_AGE_SECONDS = 300;
+/**
+ * How long verifiers may cache the JWKS; a new key is published at least this far ahead. Short, so
+ * that a withdrawn key stops being trusted soon by verifiers that honour Cache-Control: the JWKS is
+ * served from memory, and a fetch a minute per verifier costs nothing.
+ */
+export const JWKS_MAX_AGE_SECONDS = 60;
 
 export interface SigningKeysOptions {
   readonly alg: SigningAlgorithm;
@@ -36,16 +46,13 @@ export interface SigningKeysOptions {
   readonly rotationIntervalMs: number;
 }
 
-export type SigningKeyState = 'next' | 'active' | 'retired';
-
-export interface SigningKeySummary {
+/** What withdrawing a key did. */
+export interface WithdrawnKey {
   readonly kid: string;
-  readonly alg: string;
+  /** What the key was when it was withdrawn. */
   readonly state: SigningKeyState;
-  readonly createdAt: number;
-  readonly activatesAt: number;
-  /** When the key leaves the JWKS; null while nothing has replaced it. */
-  readonly expiresAt: number | null;
+  /** The key that signs in its place, when it signed or was to sign next. */
+  readonly replacement: SigningKeySummary | undefined;
 }
 
 /**
@@ -86,7 +93,9 @@ export class SigningKeys {
 
   /** Re-reads the keys from the store (after another process rotated them). */
   async reload(): Promise<void> {
-    this.keys = inRotationOrder(await this.store.listSigningKeys());
+    // A withdrawn key is in no chain, signs nothing and is published nowhere: as good as gone.
+    const rows = await this.store.listSigningKeys();
+    this.keys = inRotationOrder(rows.filter((k) => !k.rotatedFrom.startsWith(WITHDRAWN_PREFIX)));
     this.validUntil = 0;
     this.refresh();
   }
@@ -110,25 +119,7 @@ export class SigningKeys {
 
   /** The published keys, newest first, without key material. */
   list(): SigningKeySummary[] {
-    const now = this.clock.now();
-    const active = this.activeRow(now);
-    const activeIndex = active ? this.keys.indexOf(active) : this.keys.length;
-    // Keys are newest first: only one that comes after the active key is `next`; a skipped one
-    // (an emergency rotation went past it) is retired without ever having signed.
-    const stateOf = (k: SigningKeyRow): SigningKeyState =>
-      k === active
-        ? 'active'
-        : this.keys.indexOf(k) < activeIndex && k.activatesAt > now
-          ? 'next'
-          : 'retired';
-    return this.published(now).map((k) => ({
-      kid: k.kid,
-      alg: k.alg,
-      state: stateOf(k),
-      createdAt: k.createdAt,
-      activatesAt: k.activatesAt,
-      expiresAt: k.expiresAt,
-    }));
+    return keySummaries(this.keys, this.clock.now());
   }
 
   /**
@@ -137,41 +128,54 @@ export class SigningKeys {
    * until every token it signed has expired.
    */
   async rotate(options: { immediately: boolean }, actor: string): Promise<SigningKeySummary> {
-    const material = await generateKeyPairMaterial(this.options.alg);
     const now = this.clock.now();
     const activatesAt = options.immediately ? now : now + this.options.prePublicationMs;
-    const row: SigningKeyRow = {
-      kid: material.kid,
-      alg: material.alg,
-      publicJwk: JSON.stringify(material.publicJwk),
-      sealedPrivateKey: sealPrivateKey(material.privateKey, material.kid, this.options.keyEncryptionKey()),
-      createdAt: now,
-      activatesAt,
-      rotatedFrom: this.keys[0]?.kid ?? '',
-      expiresAt: null,
-    };
+    const row = await this.newKey(now, activatesAt, this.keys[0]?.kid ?? '');
     const longest = await this.options.longestTokenLifetime();
-    await this.store.transaction(async (tx) => {
-      await tx.addSigningKey(row, {
-        now,
-        previousExpiresAt: activatesAt + longest * 1000 + RETIREMENT_MARGIN_MS,
-      });
-      await this.audit.record(tx, {
-        actor,
-        action: 'key.rotate',
-        targetType: 'signing_key',
-        targetId: row.kid,
-        detail: {
-          alg: row.alg,
-          activates_at: new Date(activatesAt).toISOString(),
-          replaces: row.rotatedFrom || null,
-        },
-      });
-    });
+    await this.store.transaction((tx) => this.addKey(tx, row, longest, actor));
     await this.reload();
-    const summary = this.list().find((k) => k.kid === row.kid);
-    if (!summary) throw new Error(`signing key ${row.kid} was added but is not published`);
-    return summary;
+    return this.summaryOf(row.kid);
+  }
+
+  /**
+   * Withdraws a compromised key: it leaves the JWKS at once, so that nothing it signed verifies or
+   * introspects as active any more (every instance follows at its change notice). A key that signs
+   * now, or was to sign next, gives way to a new key that signs at once, in the same transaction,
+   * so issuance never stops.
+   */
+  async withdraw(kid: string, actor: string): Promise<WithdrawnKey> {
+    for (let attempt = 1; ; attempt++) {
+      await this.reload();
+      const now = this.clock.now();
+      const state = this.list().find((k) => k.kid === kid)?.state;
+      if (state === undefined) {
+        throw new DomainError('not_found', `no published signing key has kid '${kid.slice(0, 80)}'`);
+      }
+      const successorOf = this.keys.find((k) => k.kid !== kid)?.kid ?? '';
+      const replacement = state === 'retired' ? undefined : await this.newKey(now, now, successorOf);
+      const longest = await this.options.longestTokenLifetime();
+      try {
+        await this.store.transaction(async (tx) => {
+          if (!(await tx.withdrawSigningKey(kid, now))) {
+            throw new DomainError('not_found', `signing key '${kid}' was withdrawn by someone else`);
+          }
+          if (replacement) await this.addKey(tx, replacement, longest, actor);
+          await this.audit.record(tx, {
+            actor,
+            action: 'key.withdraw',
+            targetType: 'signing_key',
+            targetId: kid,
+            detail: { state, replaced_by: replacement?.kid ?? null },
+          });
+        });
+      } catch (error) {
+        // Another instance rotated in the meantime: look again, and follow its key.
+        if (error instanceof StoreConflictError && attempt < 3) continue;
+        throw error;
+      }
+      await this.reload();
+      return { kid, state, replacement: replacement && this.summaryOf(replacement.kid) };
+    }
   }
 
   /**
@@ -191,20 +195,44 @@ export class SigningKeys {
     }
   }
 
-  private published(now: number): SigningKeyRow[] {
-    return this.keys.filter((k) => k.expiresAt === null || k.expiresAt > now);
+  private async newKey(now: number, activatesAt: number, rotatedFrom: string): Promise<SigningKeyRow> {
+    return newSigningKeyRow(this.options.alg, this.options.keyEncryptionKey, {
+      now,
+      activatesAt,
+      rotatedFrom,
+    });
   }
 
-  /** The latest key in rotation order that has activated. */
-  private activeRow(now: number): SigningKeyRow | undefined {
-    return this.keys.find((k) => k.activatesAt <= now && (k.expiresAt === null || k.expiresAt > now));
+  /** Stores `row` after the key it follows, which stays published until its tokens have expired. */
+  private async addKey(tx: Store, row: SigningKeyRow, longestLifetime: number, actor: string): Promise<void> {
+    await tx.addSigningKey(row, {
+      now: row.createdAt,
+      previousExpiresAt: row.activatesAt + longestLifetime * 1000 + RETIREMENT_MARGIN_MS,
+    });
+    await this.audit.record(tx, {
+      actor,
+      action: 'key.rotate',
+      targetType: 'signing_key',
+      targetId: row.kid,
+      detail: {
+        alg: row.alg,
+        activates_at: new Date(row.activatesAt).toISOString(),
+        replaces: row.rotatedFrom || null,
+      },
+    });
+  }
+
+  private summaryOf(kid: string): SigningKeySummary {
+    const summary = this.list().find((k) => k.kid === kid);
+    if (!summary) throw new Error(`signing key ${kid} was added but is not published`);
+    return summary;
   }
 
   private refresh(): void {
     const now = this.clock.now();
-    const active = this.activeRow(now);
+    const active = activeKey(this.keys, now);
     this.signer = active && this.signerFor(active);
-    const published = this.published(now);
+    const published = publishedKeys(this.keys, now);
     this.jwksDocument = { keys: published.map((k) => publicJwkOf(k.publicJwk)) };
     const upcoming = this.keys.flatMap((k) => [k.activatesAt, k.expiresAt ?? Number.POSITIVE_INFINITY]);
     this.validUntil = Math.min(Number.POSITIVE_INFINITY, ...upcoming.filter((t) => t > now));
@@ -219,29 +247,4 @@ export class SigningKeys {
     }
     return signer;
   }
-}
-
-/**
- * Newest first, by which key follows which (`rotatedFrom`), not by clock: a rotation made at the
- * same millisecond, or by an instance whose clock runs behind, still comes after the key it follows.
- */
-function inRotationOrder(keys: readonly SigningKeyRow[]): SigningKeyRow[] {
-  const byKid = new Map(keys.map((k) => [k.kid, k]));
-  const depth = new Map<string, number>();
-  const depthOf = (key: SigningKeyRow): number => {
-    let count = 0;
-    const seen = new Set<string>();
-    for (let k = byKid.get(key.rotatedFrom); k && !seen.has(k.kid); k = byKid.get(k.rotatedFrom)) {
-      seen.add(k.kid);
-      count++;
-    }
-    return count;
-  };
-  for (const key of keys) depth.set(key.kid, depthOf(key));
-  return [...keys].sort(
-    (a, b) =>
-      (depth.get(b.kid) ?? 0) - (depth.get(a.kid) ?? 0) ||
-      b.createdAt - a.createdAt ||
-      b.activatesAt - a.activatesAt,
-  );
 }
