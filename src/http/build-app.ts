@@ -16,6 +16,7 @@ import { Metrics } from './metrics.js';
 import { lazyChildLoggerFactory } from './request-logger.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { OAUTH_BODY_LIMIT, oauthRoutes } from './routes/oauth-routes.js';
+import { openApiRoute } from './routes/openapi-route.js';
 import { wellKnownRoutes } from './routes/well-known-routes.js';
 
 export interface PublicOptions {
@@ -109,6 +110,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.admin) {
     await app.register(adminRoutes, { ...options.admin, metrics, prefix: ADMIN_PREFIX });
   }
+  const issuer = options.public?.oauth.issuer ?? options.admin?.issuer;
+  if (issuer !== undefined) await app.register(openApiRoute, { issuer, admin: options.admin !== undefined });
   return app;
 }
 
