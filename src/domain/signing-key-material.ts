@@ -40,23 +40,28 @@ function generateFor(alg: SigningAlgorithm): Promise<{ privateKey: KeyObject }> 
   }
 }
 
-/** A new key pair of `alg` as a row to store: published from `now`, signing from `activatesAt`. */
-export async function newSigningKeyRow(
-  alg: SigningAlgorithm,
-  keyEncryptionKey: () => Buffer,
-  times: { now: number; activatesAt: number; rotatedFrom: string },
-): Promise<SigningKeyRow> {
+/** A key pair as stored: its public JWK, and its private key sealed under the key encryption key. */
+export type SealedKeyPair = Pick<SigningKeyRow, 'kid' | 'alg' | 'publicJwk' | 'sealedPrivateKey'>;
+
+/** A new key pair of `alg`, sealed under `kek`. */
+export async function newSealedKeyPair(alg: SigningAlgorithm, kek: Buffer): Promise<SealedKeyPair> {
   const material = await generateKeyPairMaterial(alg);
   return {
     kid: material.kid,
     alg: material.alg,
     publicJwk: JSON.stringify(material.publicJwk),
-    sealedPrivateKey: sealPrivateKey(material.privateKey, material.kid, keyEncryptionKey()),
-    createdAt: times.now,
-    activatesAt: times.activatesAt,
-    rotatedFrom: times.rotatedFrom,
-    expiresAt: null,
+    sealedPrivateKey: sealPrivateKey(material.privateKey, material.kid, kek),
   };
+}
+
+/** The row of a new key: published from `createdAt`, signing from `activatesAt`, after `rotatedFrom`. */
+export function keyRow(
+  pair: SealedKeyPair,
+  createdAt: number,
+  activatesAt: number,
+  rotatedFrom: string,
+): SigningKeyRow {
+  return { ...pair, createdAt, activatesAt, rotatedFrom, expiresAt: null };
 }
 
 /** The private key as stored: PKCS#8, sealed under the key encryption key, bound to its kid. */

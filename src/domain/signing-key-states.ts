@@ -17,6 +17,15 @@ export interface SigningKeySummary {
   readonly expiresAt: number | null;
 }
 
+/** What withdrawing a key did. */
+export interface WithdrawnKey {
+  readonly kid: string;
+  /** What the key was when it was withdrawn. */
+  readonly state: SigningKeyState;
+  /** The key that signs in its place, when it signed or was to sign next. */
+  readonly replacement: SigningKeySummary | undefined;
+}
+
 /** The latest key in rotation order that has activated and not expired: the one that signs. */
 export function activeKey(keys: readonly SigningKeyRow[], now: number): SigningKeyRow | undefined {
   return keys.find((k) => k.activatesAt <= now && (k.expiresAt === null || k.expiresAt > now));

@@ -6,23 +6,26 @@ import type { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
 import { createJwsSigner, type JwsSigner } from './jws-signer.js';
 import type { SigningAlgorithm } from './signing-algorithms.js';
-import { newSigningKeyRow, publicJwkOf, unsealPrivateKey } from './signing-key-material.js';
+import {
+  keyRow,
+  newSealedKeyPair,
+  publicJwkOf,
+  type SealedKeyPair,
+  unsealPrivateKey,
+} from './signing-key-material.js';
 import {
   activeKey,
   inRotationOrder,
   keySummaries,
   publishedKeys,
-  type SigningKeyState,
   type SigningKeySummary,
+  type WithdrawnKey,
 } from './signing-key-states.js';
+import { addKey, withdrawKey } from './signing-key-writes.js';
 
-export type { SigningKeyState, SigningKeySummary } from './signing-key-states.js';
+export type { SigningKeyState, SigningKeySummary, WithdrawnKey } from './signing-key-states.js';
 
-/**
- * How long past the last possible expiry a retired key stays published: other processes may go on
- * signing with it until they notice the rotation.
- */
-export const RETIREMENT_MARGIN_MS = 60_000;
+export { RETIREMENT_MARGIN_MS } from './signing-key-writes.js';
 
 /**
  * How long verifiers may cache the JWKS; a new key is published at least this far ahead. Short, so
@@ -44,15 +47,6 @@ export interface SigningKeysOptions {
   readonly prePublicationMs: number;
   /** How long a key signs before the schedule rotates it; 0 turns the schedule off. */
   readonly rotationIntervalMs: number;
-}
-
-/** What withdrawing a key did. */
-export interface WithdrawnKey {
-  readonly kid: string;
-  /** What the key was when it was withdrawn. */
-  readonly state: SigningKeyState;
-  /** The key that signs in its place, when it signed or was to sign next. */
-  readonly replacement: SigningKeySummary | undefined;
 }
 
 /**
@@ -82,13 +76,8 @@ export class SigningKeys {
   async start(actor = 'system'): Promise<void> {
     await this.reload();
     if (this.signer?.alg === this.options.alg) return;
-    try {
-      await this.rotate({ immediately: true }, actor);
-    } catch (error) {
-      // Another process starting at the same moment made the key: use that one.
-      if (!(error instanceof StoreConflictError)) throw error;
-      await this.reload();
-    }
+    // When another process starting at the same moment made the key first, that one is used.
+    await this.rotateFromNewest({ immediately: true }, actor, 1);
   }
 
   /** Re-reads the keys from the store (after another process rotated them). */
@@ -125,16 +114,13 @@ export class SigningKeys {
   /**
    * Adds a new key of SIGNING_ALG. It is published at once and signs after the pre-publication
    * delay, or at once with `immediately` (an emergency swap). The key it replaces stays published
-   * until every token it signed has expired.
+   * until every token it signed has expired. Two rotations asked for at the same moment (two
+   * operators, two requests) both happen, the later following the earlier.
    */
   async rotate(options: { immediately: boolean }, actor: string): Promise<SigningKeySummary> {
-    const now = this.clock.now();
-    const activatesAt = options.immediately ? now : now + this.options.prePublicationMs;
-    const row = await this.newKey(now, activatesAt, this.keys[0]?.kid ?? '');
-    const longest = await this.options.longestTokenLifetime();
-    await this.store.transaction((tx) => this.addKey(tx, row, longest, actor));
-    await this.reload();
-    return this.summaryOf(row.kid);
+    const key = await this.rotateFromNewest(options, actor, 3);
+    if (!key) throw new DomainError('conflict', 'other rotations kept coming first; try again');
+    return key;
   }
 
   /**
@@ -152,22 +138,13 @@ export class SigningKeys {
         throw new DomainError('not_found', `no published signing key has kid '${kid.slice(0, 80)}'`);
       }
       const successorOf = this.keys.find((k) => k.kid !== kid)?.kid ?? '';
-      const replacement = state === 'retired' ? undefined : await this.newKey(now, now, successorOf);
+      const replacement =
+        state === 'retired' ? undefined : keyRow(await this.newPair(), now, now, successorOf);
       const longest = await this.options.longestTokenLifetime();
       try {
-        await this.store.transaction(async (tx) => {
-          if (!(await tx.withdrawSigningKey(kid, now))) {
-            throw new DomainError('not_found', `signing key '${kid}' was withdrawn by someone else`);
-          }
-          if (replacement) await this.addKey(tx, replacement, longest, actor);
-          await this.audit.record(tx, {
-            actor,
-            action: 'key.withdraw',
-            targetType: 'signing_key',
-            targetId: kid,
-            detail: { state, replaced_by: replacement?.kid ?? null },
-          });
-        });
+        await this.store.transaction((tx) =>
+          withdrawKey(tx, this.audit, { kid, now, state, replacement, longestLifetime: longest, actor }),
+        );
       } catch (error) {
         // Another instance rotated in the meantime: look again, and follow its key.
         if (error instanceof StoreConflictError && attempt < 3) continue;
@@ -186,40 +163,40 @@ export class SigningKeys {
     const newest = this.keys[0];
     const interval = this.options.rotationIntervalMs;
     if (interval <= 0 || !newest || newest.activatesAt + interval > this.clock.now()) return undefined;
-    try {
-      return await this.rotate({ immediately: false }, 'schedule');
-    } catch (error) {
-      if (!(error instanceof StoreConflictError)) throw error;
+    return this.rotateFromNewest({ immediately: false }, 'schedule', 1);
+  }
+
+  /**
+   * Rotates from the newest key this instance knows. When another rotation got there first
+   * (StoreConflictError), it looks again and follows that one, up to `attempts` times in all;
+   * undefined when every attempt came second.
+   */
+  private async rotateFromNewest(
+    options: { immediately: boolean },
+    actor: string,
+    attempts: number,
+  ): Promise<SigningKeySummary | undefined> {
+    const pair = await this.newPair();
+    const longest = await this.options.longestTokenLifetime();
+    for (let attempt = 1; ; attempt++) {
+      const now = this.clock.now();
+      const activatesAt = options.immediately ? now : now + this.options.prePublicationMs;
+      const row = keyRow(pair, now, activatesAt, this.keys[0]?.kid ?? '');
+      try {
+        await this.store.transaction((tx) => addKey(tx, this.audit, row, longest, actor));
+      } catch (error) {
+        if (!(error instanceof StoreConflictError)) throw error;
+        await this.reload();
+        if (attempt >= attempts) return undefined;
+        continue;
+      }
       await this.reload();
-      return undefined;
+      return this.summaryOf(row.kid);
     }
   }
 
-  private async newKey(now: number, activatesAt: number, rotatedFrom: string): Promise<SigningKeyRow> {
-    return newSigningKeyRow(this.options.alg, this.options.keyEncryptionKey, {
-      now,
-      activatesAt,
-      rotatedFrom,
-    });
-  }
-
-  /** Stores `row` after the key it follows, which stays published until its tokens have expired. */
-  private async addKey(tx: Store, row: SigningKeyRow, longestLifetime: number, actor: string): Promise<void> {
-    await tx.addSigningKey(row, {
-      now: row.createdAt,
-      previousExpiresAt: row.activatesAt + longestLifetime * 1000 + RETIREMENT_MARGIN_MS,
-    });
-    await this.audit.record(tx, {
-      actor,
-      action: 'key.rotate',
-      targetType: 'signing_key',
-      targetId: row.kid,
-      detail: {
-        alg: row.alg,
-        activates_at: new Date(row.activatesAt).toISOString(),
-        replaces: row.rotatedFrom || null,
-      },
-    });
+  private newPair(): Promise<SealedKeyPair> {
+    return newSealedKeyPair(this.options.alg, this.options.keyEncryptionKey());
   }
 
   private summaryOf(kid: string): SigningKeySummary {
