@@ -1,7 +1,8 @@
-import type { SigningKeyRow, Store } from '../store/store.js';
+import { type SigningKeyRow, type Store, WITHDRAWN_PREFIX } from '../store/store.js';
 import type { AuditTrail } from './audit-trail.js';
 import { DomainError } from './domain-error.js';
-import type { SigningKeyState } from './signing-key-states.js';
+import { keyRow, type SealedKeyPair } from './signing-key-material.js';
+import { inRotationOrder, type SigningKeyState } from './signing-key-states.js';
 
 /**
  * What the key ring writes, each with its audit event, in the caller's transaction (`tx`): so that
@@ -39,7 +40,10 @@ export async function addKey(
   });
 }
 
-/** Takes `kid` out of the JWKS now and, when there is one, stores the key that signs in its place. */
+/**
+ * Takes `kid` out of the JWKS now and, with `replacement`, stores that key pair as the key that
+ * signs from now on; returns its row.
+ */
 export async function withdrawKey(
   tx: Store,
   audit: AuditTrail,
@@ -48,16 +52,23 @@ export async function withdrawKey(
     now: number;
     /** What the key was. */
     state: SigningKeyState;
-    replacement: SigningKeyRow | undefined;
+    replacement: SealedKeyPair | undefined;
     longestLifetime: number;
     actor: string;
   },
-): Promise<void> {
-  const { kid, replacement, actor } = change;
-  if (!(await tx.withdrawSigningKey(kid, change.now))) {
+): Promise<SigningKeyRow | undefined> {
+  const { kid, now, actor } = change;
+  if (!(await tx.withdrawSigningKey(kid, now))) {
     throw new DomainError('not_found', `no published signing key has kid '${kid}': withdrawn just now`);
   }
-  if (replacement) await addKey(tx, audit, replacement, change.longestLifetime, actor);
+  let replacement: SigningKeyRow | undefined;
+  if (change.replacement) {
+    // It follows the newest key as the store has it now, not as this instance last saw it:
+    // another instance may have rotated since.
+    const keys = (await tx.listSigningKeys()).filter((k) => !k.rotatedFrom.startsWith(WITHDRAWN_PREFIX));
+    replacement = keyRow(change.replacement, now, now, inRotationOrder(keys)[0]?.kid ?? '');
+    await addKey(tx, audit, replacement, change.longestLifetime, actor);
+  }
   await audit.record(tx, {
     actor,
     action: 'key.withdraw',
@@ -65,4 +76,5 @@ export async function withdrawKey(
     targetId: kid,
     detail: { state: change.state, replaced_by: replacement?.kid ?? null },
   });
+  return replacement;
 }

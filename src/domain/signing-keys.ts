@@ -119,7 +119,7 @@ export class SigningKeys {
    */
   async rotate(options: { immediately: boolean }, actor: string): Promise<SigningKeySummary> {
     const key = await this.rotateFromNewest(options, actor, 3);
-    if (!key) throw new DomainError('conflict', 'other rotations kept coming first; try again');
+    if (!key) throw new DomainError('conflict', 'rotations kept coming first; try again');
     return key;
   }
 
@@ -137,21 +137,21 @@ export class SigningKeys {
       if (state === undefined) {
         throw new DomainError('not_found', `no published signing key has kid '${kid.slice(0, 80)}'`);
       }
-      const successorOf = this.keys.find((k) => k.kid !== kid)?.kid ?? '';
-      const replacement =
-        state === 'retired' ? undefined : keyRow(await this.newPair(), now, now, successorOf);
+      const replacement = state === 'retired' ? undefined : await this.newPair();
       const longest = await this.options.longestTokenLifetime();
+      let added: SigningKeyRow | undefined;
       try {
-        await this.store.transaction((tx) =>
+        added = await this.store.transaction((tx) =>
           withdrawKey(tx, this.audit, { kid, now, state, replacement, longestLifetime: longest, actor }),
         );
       } catch (error) {
         // Another instance rotated in the meantime: look again, and follow its key.
-        if (error instanceof StoreConflictError && attempt < 3) continue;
-        throw error;
+        if (!(error instanceof StoreConflictError)) throw error;
+        if (attempt >= 3) throw new DomainError('conflict', 'rotations kept coming first; try again');
+        continue;
       }
       await this.reload();
-      return { kid, state, replacement: replacement && this.summaryOf(replacement.kid) };
+      return { kid, state, replacement: added && this.summaryOf(added.kid) };
     }
   }
 

@@ -1,4 +1,4 @@
-import { type Kysely, Migrator } from 'kysely';
+import { type Kysely, Migrator, sql } from 'kysely';
 import { deleteApplicationRows, deleteCustomerRow, isTombstoned } from './deletion-queries.js';
 import { withdrawKeyRow } from './key-withdrawal-query.js';
 import { migrationProvider } from './migrations/index.js';
@@ -27,6 +27,7 @@ import {
   type Store,
   type StoreChange,
   StoreConflictError,
+  WITHDRAWN_PREFIX,
 } from './store.js';
 
 /** What differs between the databases Kysely speaks to. */
@@ -285,16 +286,31 @@ export class KyselyStore implements Store {
       await this.write({ entity: 'signing_key' }, async (tx) => {
         // First the insert: the unique rotated_from makes a racing second rotation fail here.
         await tx.insertInto('signing_keys').values(signingKeyToDb(key)).execute();
-        if (key.rotatedFrom !== '' && change.previousExpiresAt !== null) {
-          // Only ever sooner: a withdrawn key must not come back into the JWKS.
-          await tx
+        if (key.rotatedFrom !== '') {
+          const until = change.previousExpiresAt;
+          // Only ever sooner; and never from a withdrawn key (its row lock orders us after a
+          // withdrawal in flight, and then this matches nothing).
+          const followed = await tx
             .updateTable('signing_keys')
-            .set({ expires_at: change.previousExpiresAt })
+            .set((eb) => ({
+              expires_at:
+                until === null
+                  ? eb.ref('expires_at')
+                  : eb
+                      .case()
+                      .when(eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', until)]))
+                      .then(sql.lit(Math.trunc(until)))
+                      .else(eb.ref('expires_at'))
+                      .end(),
+            }))
             .where('kid', '=', key.rotatedFrom)
-            .where((eb) =>
-              eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', change.previousExpiresAt)]),
-            )
-            .execute();
+            .where('rotated_from', 'not like', `${WITHDRAWN_PREFIX}%`)
+            .executeTakeFirst();
+          if (Number(followed.numUpdatedRows) === 0) {
+            throw new StoreConflictError(
+              `the key ${key.rotatedFrom} is withdrawn or gone: follow its replacement`,
+            );
+          }
         }
         await tx.deleteFrom('signing_keys').where('expires_at', '<=', change.now).execute();
       });

@@ -213,6 +213,35 @@ describe('SigningKeys.withdraw: a compromised key', () => {
     assert.equal(a.list()[0]?.state, 'active');
   });
 
+  it('a withdrawal and another instance’s rotation at the same moment: one chain, no key left published forever', async () => {
+    for (let round = 0; round < 4; round++) {
+      const a = keyRing();
+      const b = keyRing();
+      await a.start();
+      await b.start();
+      const kid = a.activeSigner().kid;
+      if (round === 0) {
+        // b has not heard of the withdrawal yet: it rotates from the withdrawn key, as the newest.
+        await a.withdraw(kid, 'a');
+        await b.rotate({ immediately: true }, 'b');
+      } else {
+        await Promise.all([a.withdraw(kid, 'a'), b.rotate({ immediately: true }, 'b')]);
+      }
+      const fresh = keyRing();
+      await fresh.reload();
+      const published = fresh.list();
+      assert.ok(!published.some((k) => k.kid === kid), 'the withdrawn key is published');
+      // Only the newest key has no end: every other published key leaves the JWKS some day.
+      assert.deepEqual(
+        published.filter((k) => k.expiresAt === null).map((k) => k.kid),
+        [published[0]?.kid],
+        `round ${round}: ${JSON.stringify((await store.listSigningKeys()).map((k) => [k.kid, k.rotatedFrom, k.expiresAt]))}`,
+      );
+      assert.equal(fresh.activeSigner().kid, published[0]?.kid);
+      clock.advance(86_400_000);
+    }
+  });
+
   it('later rotations go on from the new key, and no old key ever signs again once the withdrawn row is gone', async () => {
     const keys = keyRing();
     await keys.start();

@@ -296,6 +296,27 @@ export function deletionContract(name: string, openStore: OpenStore): void {
           assert.equal(k4After?.expiresAt, T0 + 70_000);
         }));
 
+      it('a rotation from a withdrawn key (or one gone) is a StoreConflictError and changes nothing', () =>
+        withStore(async (store) => {
+          const { k3 } = await chain(store);
+          await store.withdrawSigningKey(k3.kid, T0 + 30);
+          const before = await store.listSigningKeys();
+          // An instance that has not heard of the withdrawal rotates from it, as from the newest key.
+          await rejectsWithConflict(
+            store.addSigningKey(signingKey(T0 + 31, k3.kid), {
+              now: T0 + 29,
+              previousExpiresAt: T0 + 99_000,
+            }),
+          );
+          await rejectsWithConflict(
+            store.addSigningKey(signingKey(T0 + 31, 'no-such-kid'), {
+              now: T0 + 29,
+              previousExpiresAt: T0 + 99_000,
+            }),
+          );
+          assert.deepEqual(await store.listSigningKeys(), before);
+        }));
+
       it('a withdrawal in a transaction that fails leaves the key published', () =>
         withStore(async (store) => {
           const { k3 } = await chain(store);

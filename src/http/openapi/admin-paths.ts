@@ -155,6 +155,7 @@ export function adminPaths() {
         'Publish a new signing key (signs after pre-publication, or at once with now)',
         {
           201: ok('The new key', admin.signingKeySchema),
+          409: adminError('Rotations kept coming first: try again'),
         },
         body(admin.rotateKeyBody),
       ),
@@ -163,7 +164,10 @@ export function adminPaths() {
       post: adminOperation(
         'Withdraw a compromised signing key: it leaves the JWKS at once and the tokens it signed ' +
           'introspect as inactive; if it signed (or was next), a new key signs from now on',
-        { 200: ok('The withdrawn key and its replacement', lifecycle.withdrawnKeySchema) },
+        {
+          200: ok('The withdrawn key and its replacement', lifecycle.withdrawnKeySchema),
+          409: adminError('Rotations kept coming first: try again'),
+        },
         params('kid'),
       ),
     },
