@@ -3,9 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ClientDirectory } from '../../src/domain/client-directory.js';
 import { CustomerDirectory } from '../../src/domain/customer-directory.js';
+import { Customers } from '../../src/domain/customers.js';
 import { Deletions } from '../../src/domain/deletions.js';
 import { DomainError } from '../../src/domain/domain-error.js';
-import { type CustomerRow, ERASED_DETAIL } from '../../src/store/store.js';
+import { type CustomerRow, ERASED_DETAIL, type Store } from '../../src/store/store.js';
 import { type DomainFixture, openDomain } from '../helpers/domain.js';
 import { TEST_ACTOR } from '../helpers/test-server.js';
 
@@ -103,6 +104,25 @@ describe('Deletions', () => {
       await deletions.deleteApplication(clientId, TEST_ACTOR);
       await expectNotFound(f.customers.create(clientId, 'jane@example.com', TEST_ACTOR), /no application/);
       await expectNotFound(f.customers.list(clientId), /no application/);
+    });
+
+    it('a customer registered while its application is being deleted is not_found, never a store error', async () => {
+      // The application is deleted between the create's look-up and its insert.
+      const racing = new Proxy(f.store, {
+        get(target, property, receiver) {
+          if (property === 'transaction') {
+            return async (work: Parameters<Store['transaction']>[0]) => {
+              await deletions.deleteApplication(clientId, TEST_ACTOR);
+              return target.transaction(work);
+            };
+          }
+          const value = Reflect.get(target, property, receiver) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const customersDuringDeletion = new Customers(racing, f.applications, f.clock, f.feed, f.audit);
+      await expectNotFound(customersDuringDeletion.create(clientId, 'late', TEST_ACTOR), /no application/);
+      assert.deepEqual(await f.store.listCustomers(clientId, { limit: 10 }), []);
     });
 
     it('leaves other applications and their customers alone', async () => {
