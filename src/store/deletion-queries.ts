@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { customerFromDb } from './row-mapping.js';
 import type { Database } from './schema.js';
-import { type CustomerRow, ERASED_DETAIL } from './store.js';
+import { type CustomerRow, ERASED_DETAIL, StoreConflictError } from './store.js';
 
 /**
  * Deleting applications and customers for good, each function run inside the caller's
@@ -74,4 +74,10 @@ export async function deleteCustomerRow(
 export async function isTombstoned(db: Kysely<Database>, id: string): Promise<boolean> {
   const row = await db.selectFrom('tombstones').select('id').where('id', '=', id).executeTakeFirst();
   return row !== undefined;
+}
+
+/** A deleted id is never given out again (ids are random: this holds against any other writer). */
+export async function refuseDeletedId(tx: Kysely<Database>, id: string): Promise<void> {
+  if (await isTombstoned(tx, id))
+    throw new StoreConflictError(`the id '${id}' belonged to something deleted`);
 }

@@ -1,6 +1,11 @@
-import { type Kysely, Migrator, sql } from 'kysely';
-import { deleteApplicationRows, deleteCustomerRow, isTombstoned } from './deletion-queries.js';
-import { withdrawKeyRow } from './key-withdrawal-query.js';
+import { type Kysely, Migrator } from 'kysely';
+import {
+  deleteApplicationRows,
+  deleteCustomerRow,
+  isTombstoned,
+  refuseDeletedId,
+} from './deletion-queries.js';
+
 import { migrationProvider } from './migrations/index.js';
 import {
   applicationFromDb,
@@ -9,9 +14,9 @@ import {
   secretFromDb,
   secretToDb,
   signingKeyFromDb,
-  signingKeyToDb,
 } from './row-mapping.js';
 import type { Database } from './schema.js';
+import { addKeyRow, withdrawKeyRow } from './signing-key-queries.js';
 import {
   type ApplicationPatch,
   type ApplicationRow,
@@ -27,7 +32,6 @@ import {
   type Store,
   type StoreChange,
   StoreConflictError,
-  WITHDRAWN_PREFIX,
 } from './store.js';
 
 /** What differs between the databases Kysely speaks to. */
@@ -283,37 +287,7 @@ export class KyselyStore implements Store {
     change: { now: number; previousExpiresAt: number | null },
   ): Promise<void> {
     try {
-      await this.write({ entity: 'signing_key' }, async (tx) => {
-        // First the insert: the unique rotated_from makes a racing second rotation fail here.
-        await tx.insertInto('signing_keys').values(signingKeyToDb(key)).execute();
-        if (key.rotatedFrom !== '') {
-          const until = change.previousExpiresAt;
-          // Only ever sooner; and never from a withdrawn key (its row lock orders us after a
-          // withdrawal in flight, and then this matches nothing).
-          const followed = await tx
-            .updateTable('signing_keys')
-            .set((eb) => ({
-              expires_at:
-                until === null
-                  ? eb.ref('expires_at')
-                  : eb
-                      .case()
-                      .when(eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', until)]))
-                      .then(sql.lit(Math.trunc(until)))
-                      .else(eb.ref('expires_at'))
-                      .end(),
-            }))
-            .where('kid', '=', key.rotatedFrom)
-            .where('rotated_from', 'not like', `${WITHDRAWN_PREFIX}%`)
-            .executeTakeFirst();
-          if (Number(followed.numUpdatedRows) === 0) {
-            throw new StoreConflictError(
-              `the key ${key.rotatedFrom} is withdrawn or gone: follow its replacement`,
-            );
-          }
-        }
-        await tx.deleteFrom('signing_keys').where('expires_at', '<=', change.now).execute();
-      });
+      await this.write({ entity: 'signing_key' }, (tx) => addKeyRow(tx, key, change));
     } catch (error) {
       if (this.dialect.isUniqueViolation(error)) {
         throw new StoreConflictError('another process rotated the signing key first', { cause: error });
@@ -438,10 +412,4 @@ export class KyselyStore implements Store {
       detail: JSON.parse(r.detail) as Record<string, unknown>,
     }));
   }
-}
-
-/** A deleted id is never given out again (ids are random: this holds against any other writer). */
-async function refuseDeletedId(tx: Kysely<Database>, id: string): Promise<void> {
-  if (await isTombstoned(tx, id))
-    throw new StoreConflictError(`the id '${id}' belonged to something deleted`);
 }
