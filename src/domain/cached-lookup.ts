@@ -36,6 +36,13 @@ export class CachedLookup<V> {
     this.generation++;
   }
 
+  /** Drops every cached value that `matches` (misses stay: what was absent still is). */
+  deleteWhere(matches: (value: V) => boolean): void {
+    for (const [key, value] of this.entries) if (value !== null && matches(value)) this.entries.delete(key);
+    this.loading.clear();
+    this.generation++;
+  }
+
   clear(): void {
     this.entries.clear();
     this.loading.clear();

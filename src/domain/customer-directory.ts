@@ -17,6 +17,8 @@ export class CustomerDirectory {
     );
     feed.subscribe((change) => {
       if (change.entity === 'customer') this.cache.delete(change.id);
+      // A deleted application takes its customers along: none of them may be answered from here.
+      else if (change.entity === 'application') this.cache.deleteWhere((c) => c.clientId === change.id);
       else if (change.entity === 'anything') this.cache.clear();
     });
   }

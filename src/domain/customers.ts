@@ -46,6 +46,8 @@ export class Customers {
           `application '${clientId}' already has a customer with app_user_id '${appUserId}'`,
         );
       }
+      // Deleted since it was looked up: the foreign key refused the customer.
+      await this.applications.get(clientId);
       throw error;
     }
     this.feed.publish({ entity: 'customer', id: customer.customerId });

@@ -7,6 +7,7 @@ import {
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { SigningKeyRow } from '../store/store.js';
 import { seal, unseal } from './key-encryption.js';
 import type { SigningAlgorithm } from './signing-algorithms.js';
 
@@ -37,6 +38,30 @@ function generateFor(alg: SigningAlgorithm): Promise<{ privateKey: KeyObject }> 
     case 'EdDSA':
       return generate('ed25519');
   }
+}
+
+/** A key pair as stored: its public JWK, and its private key sealed under the key encryption key. */
+export type SealedKeyPair = Pick<SigningKeyRow, 'kid' | 'alg' | 'publicJwk' | 'sealedPrivateKey'>;
+
+/** A new key pair of `alg`, sealed under `kek`. */
+export async function newSealedKeyPair(alg: SigningAlgorithm, kek: Buffer): Promise<SealedKeyPair> {
+  const material = await generateKeyPairMaterial(alg);
+  return {
+    kid: material.kid,
+    alg: material.alg,
+    publicJwk: JSON.stringify(material.publicJwk),
+    sealedPrivateKey: sealPrivateKey(material.privateKey, material.kid, kek),
+  };
+}
+
+/** The row of a new key: published from `createdAt`, signing from `activatesAt`, after `rotatedFrom`. */
+export function keyRow(
+  pair: SealedKeyPair,
+  createdAt: number,
+  activatesAt: number,
+  rotatedFrom: string,
+): SigningKeyRow {
+  return { ...pair, createdAt, activatesAt, rotatedFrom, expiresAt: null };
 }
 
 /** The private key as stored: PKCS#8, sealed under the key encryption key, bound to its kid. */

@@ -1,25 +1,38 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { SigningKeyRow, Store } from '../store/store.js';
-import { StoreConflictError } from '../store/store.js';
+import { StoreConflictError, WITHDRAWN_PREFIX } from '../store/store.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { Clock } from './clock.js';
+import { DomainError } from './domain-error.js';
 import { createJwsSigner, type JwsSigner } from './jws-signer.js';
 import type { SigningAlgorithm } from './signing-algorithms.js';
 import {
-  generateKeyPairMaterial,
+  keyRow,
+  newSealedKeyPair,
   publicJwkOf,
-  sealPrivateKey,
+  type SealedKeyPair,
   unsealPrivateKey,
 } from './signing-key-material.js';
+import {
+  activeKey,
+  inRotationOrder,
+  keySummaries,
+  publishedKeys,
+  type SigningKeySummary,
+  type WithdrawnKey,
+} from './signing-key-states.js';
+import { addKey, withdrawKey } from './signing-key-writes.js';
+
+export type { SigningKeyState, SigningKeySummary, WithdrawnKey } from './signing-key-states.js';
+
+export { RETIREMENT_MARGIN_MS } from './signing-key-writes.js';
 
 /**
- * How long past the last possible expiry a retired key stays published: other processes may go on
- * signing with it until they notice the rotation.
+ * How long verifiers may cache the JWKS; a new key is published at least this far ahead. Short, so
+ * that a withdrawn key stops being trusted soon by verifiers that honour Cache-Control: the JWKS is
+ * served from memory, and a fetch a minute per verifier costs nothing.
  */
-export const RETIREMENT_MARGIN_MS = 60_000;
-
-/** How long verifiers may cache the JWKS; a new key is published at least this far ahead. */
-export const JWKS_MAX_AGE_SECONDS = 300;
+export const JWKS_MAX_AGE_SECONDS = 60;
 
 export interface SigningKeysOptions {
   readonly alg: SigningAlgorithm;
@@ -34,18 +47,6 @@ export interface SigningKeysOptions {
   readonly prePublicationMs: number;
   /** How long a key signs before the schedule rotates it; 0 turns the schedule off. */
   readonly rotationIntervalMs: number;
-}
-
-export type SigningKeyState = 'next' | 'active' | 'retired';
-
-export interface SigningKeySummary {
-  readonly kid: string;
-  readonly alg: string;
-  readonly state: SigningKeyState;
-  readonly createdAt: number;
-  readonly activatesAt: number;
-  /** When the key leaves the JWKS; null while nothing has replaced it. */
-  readonly expiresAt: number | null;
 }
 
 /**
@@ -75,18 +76,15 @@ export class SigningKeys {
   async start(actor = 'system'): Promise<void> {
     await this.reload();
     if (this.signer?.alg === this.options.alg) return;
-    try {
-      await this.rotate({ immediately: true }, actor);
-    } catch (error) {
-      // Another process starting at the same moment made the key: use that one.
-      if (!(error instanceof StoreConflictError)) throw error;
-      await this.reload();
-    }
+    // When another process starting at the same moment made the key first, that one is used.
+    await this.rotateFromNewest({ immediately: true }, actor, 1);
   }
 
   /** Re-reads the keys from the store (after another process rotated them). */
   async reload(): Promise<void> {
-    this.keys = inRotationOrder(await this.store.listSigningKeys());
+    // A withdrawn key is in no chain, signs nothing and is published nowhere: as good as gone.
+    const rows = await this.store.listSigningKeys();
+    this.keys = inRotationOrder(rows.filter((k) => !k.rotatedFrom.startsWith(WITHDRAWN_PREFIX)));
     this.validUntil = 0;
     this.refresh();
   }
@@ -110,68 +108,51 @@ export class SigningKeys {
 
   /** The published keys, newest first, without key material. */
   list(): SigningKeySummary[] {
-    const now = this.clock.now();
-    const active = this.activeRow(now);
-    const activeIndex = active ? this.keys.indexOf(active) : this.keys.length;
-    // Keys are newest first: only one that comes after the active key is `next`; a skipped one
-    // (an emergency rotation went past it) is retired without ever having signed.
-    const stateOf = (k: SigningKeyRow): SigningKeyState =>
-      k === active
-        ? 'active'
-        : this.keys.indexOf(k) < activeIndex && k.activatesAt > now
-          ? 'next'
-          : 'retired';
-    return this.published(now).map((k) => ({
-      kid: k.kid,
-      alg: k.alg,
-      state: stateOf(k),
-      createdAt: k.createdAt,
-      activatesAt: k.activatesAt,
-      expiresAt: k.expiresAt,
-    }));
+    return keySummaries(this.keys, this.clock.now());
   }
 
   /**
    * Adds a new key of SIGNING_ALG. It is published at once and signs after the pre-publication
    * delay, or at once with `immediately` (an emergency swap). The key it replaces stays published
-   * until every token it signed has expired.
+   * until every token it signed has expired. Two rotations asked for at the same moment (two
+   * operators, two requests) both happen, the later following the earlier.
    */
   async rotate(options: { immediately: boolean }, actor: string): Promise<SigningKeySummary> {
-    const material = await generateKeyPairMaterial(this.options.alg);
-    const now = this.clock.now();
-    const activatesAt = options.immediately ? now : now + this.options.prePublicationMs;
-    const row: SigningKeyRow = {
-      kid: material.kid,
-      alg: material.alg,
-      publicJwk: JSON.stringify(material.publicJwk),
-      sealedPrivateKey: sealPrivateKey(material.privateKey, material.kid, this.options.keyEncryptionKey()),
-      createdAt: now,
-      activatesAt,
-      rotatedFrom: this.keys[0]?.kid ?? '',
-      expiresAt: null,
-    };
-    const longest = await this.options.longestTokenLifetime();
-    await this.store.transaction(async (tx) => {
-      await tx.addSigningKey(row, {
-        now,
-        previousExpiresAt: activatesAt + longest * 1000 + RETIREMENT_MARGIN_MS,
-      });
-      await this.audit.record(tx, {
-        actor,
-        action: 'key.rotate',
-        targetType: 'signing_key',
-        targetId: row.kid,
-        detail: {
-          alg: row.alg,
-          activates_at: new Date(activatesAt).toISOString(),
-          replaces: row.rotatedFrom || null,
-        },
-      });
-    });
-    await this.reload();
-    const summary = this.list().find((k) => k.kid === row.kid);
-    if (!summary) throw new Error(`signing key ${row.kid} was added but is not published`);
-    return summary;
+    const key = await this.rotateFromNewest(options, actor, 3);
+    if (!key) throw new DomainError('conflict', 'rotations kept coming first; try again');
+    return key;
+  }
+
+  /**
+   * Withdraws a compromised key: it leaves the JWKS at once, so that nothing it signed verifies or
+   * introspects as active any more (every instance follows at its change notice). A key that signs
+   * now, or was to sign next, gives way to a new key that signs at once, in the same transaction,
+   * so issuance never stops.
+   */
+  async withdraw(kid: string, actor: string): Promise<WithdrawnKey> {
+    for (let attempt = 1; ; attempt++) {
+      await this.reload();
+      const now = this.clock.now();
+      const state = this.list().find((k) => k.kid === kid)?.state;
+      if (state === undefined) {
+        throw new DomainError('not_found', `no published signing key has kid '${kid.slice(0, 80)}'`);
+      }
+      const replacement = state === 'retired' ? undefined : await this.newPair();
+      const longest = await this.options.longestTokenLifetime();
+      let added: SigningKeyRow | undefined;
+      try {
+        added = await this.store.transaction((tx) =>
+          withdrawKey(tx, this.audit, { kid, now, state, replacement, longestLifetime: longest, actor }),
+        );
+      } catch (error) {
+        // Another instance rotated in the meantime: look again, and follow its key.
+        if (!(error instanceof StoreConflictError)) throw error;
+        if (attempt >= 3) throw new DomainError('conflict', 'rotations kept coming first; try again');
+        continue;
+      }
+      await this.reload();
+      return { kid, state, replacement: added && this.summaryOf(added.kid) };
+    }
   }
 
   /**
@@ -182,29 +163,53 @@ export class SigningKeys {
     const newest = this.keys[0];
     const interval = this.options.rotationIntervalMs;
     if (interval <= 0 || !newest || newest.activatesAt + interval > this.clock.now()) return undefined;
-    try {
-      return await this.rotate({ immediately: false }, 'schedule');
-    } catch (error) {
-      if (!(error instanceof StoreConflictError)) throw error;
+    return this.rotateFromNewest({ immediately: false }, 'schedule', 1);
+  }
+
+  /**
+   * Rotates from the newest key this instance knows. When another rotation got there first
+   * (StoreConflictError), it looks again and follows that one, up to `attempts` times in all;
+   * undefined when every attempt came second.
+   */
+  private async rotateFromNewest(
+    options: { immediately: boolean },
+    actor: string,
+    attempts: number,
+  ): Promise<SigningKeySummary | undefined> {
+    const pair = await this.newPair();
+    const longest = await this.options.longestTokenLifetime();
+    for (let attempt = 1; ; attempt++) {
+      const now = this.clock.now();
+      const activatesAt = options.immediately ? now : now + this.options.prePublicationMs;
+      const row = keyRow(pair, now, activatesAt, this.keys[0]?.kid ?? '');
+      try {
+        await this.store.transaction((tx) => addKey(tx, this.audit, row, longest, actor));
+      } catch (error) {
+        if (!(error instanceof StoreConflictError)) throw error;
+        await this.reload();
+        if (attempt >= attempts) return undefined;
+        continue;
+      }
       await this.reload();
-      return undefined;
+      return this.summaryOf(row.kid);
     }
   }
 
-  private published(now: number): SigningKeyRow[] {
-    return this.keys.filter((k) => k.expiresAt === null || k.expiresAt > now);
+  private newPair(): Promise<SealedKeyPair> {
+    return newSealedKeyPair(this.options.alg, this.options.keyEncryptionKey());
   }
 
-  /** The latest key in rotation order that has activated. */
-  private activeRow(now: number): SigningKeyRow | undefined {
-    return this.keys.find((k) => k.activatesAt <= now && (k.expiresAt === null || k.expiresAt > now));
+  private summaryOf(kid: string): SigningKeySummary {
+    const summary = this.list().find((k) => k.kid === kid);
+    if (!summary) throw new Error(`signing key ${kid} was added but is not published`);
+    return summary;
   }
 
   private refresh(): void {
     const now = this.clock.now();
-    const active = this.activeRow(now);
+    const active = activeKey(this.keys, now);
     this.signer = active && this.signerFor(active);
-    const published = this.published(now);
+    const published = publishedKeys(this.keys, now);
     this.jwksDocument = { keys: published.map((k) => publicJwkOf(k.publicJwk)) };
     const upcoming = this.keys.flatMap((k) => [k.activatesAt, k.expiresAt ?? Number.POSITIVE_INFINITY]);
     this.validUntil = Math.min(Number.POSITIVE_INFINITY, ...upcoming.filter((t) => t > now));
@@ -219,29 +224,4 @@ export class SigningKeys {
     }
     return signer;
   }
-}
-
-/**
- * Newest first, by which key follows which (`rotatedFrom`), not by clock: a rotation made at the
- * same millisecond, or by an instance whose clock runs behind, still comes after the key it follows.
- */
-function inRotationOrder(keys: readonly SigningKeyRow[]): SigningKeyRow[] {
-  const byKid = new Map(keys.map((k) => [k.kid, k]));
-  const depth = new Map<string, number>();
-  const depthOf = (key: SigningKeyRow): number => {
-    let count = 0;
-    const seen = new Set<string>();
-    for (let k = byKid.get(key.rotatedFrom); k && !seen.has(k.kid); k = byKid.get(k.rotatedFrom)) {
-      seen.add(k.kid);
-      count++;
-    }
-    return count;
-  };
-  for (const key of keys) depth.set(key.kid, depthOf(key));
-  return [...keys].sort(
-    (a, b) =>
-      (depth.get(b.kid) ?? 0) - (depth.get(a.kid) ?? 0) ||
-      b.createdAt - a.createdAt ||
-      b.activatesAt - a.activatesAt,
-  );
 }

@@ -17,6 +17,7 @@ import { Metrics } from './metrics.js';
 import { lazyChildLoggerFactory } from './request-logger.js';
 import { healthRoutes, type NotReady } from './routes/health-routes.js';
 import { OAUTH_BODY_LIMIT, oauthRoutes } from './routes/oauth-routes.js';
+import { openApiRoute } from './routes/openapi-route.js';
 import { wellKnownRoutes } from './routes/well-known-routes.js';
 import { ignoreUnusableForwardedFor, proxyTrust } from './trusted-proxies.js';
 
@@ -115,6 +116,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.admin) {
     await app.register(adminRoutes, { ...options.admin, metrics, prefix: ADMIN_PREFIX });
   }
+  const issuer = options.public?.oauth.issuer ?? options.admin?.issuer;
+  if (issuer !== undefined) await app.register(openApiRoute, { issuer, admin: options.admin !== undefined });
   return app;
 }
 

@@ -38,8 +38,10 @@ export function publicOptions(services: Services): PublicOptions {
 export function adminOptions(services: Services, adminToken: string): AdminOptions {
   return {
     adminToken,
+    issuer: services.config.issuer,
     applications: services.applications,
     customers: services.customers,
+    deletions: services.deletions,
     keys: services.keys,
     listAudit: (filter, page) => services.audit.list(services.store, filter, page),
   };

@@ -7,6 +7,7 @@ import { ClientDirectory } from '../domain/client-directory.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { CustomerDirectory } from '../domain/customer-directory.js';
 import { Customers } from '../domain/customers.js';
+import { Deletions } from '../domain/deletions.js';
 import { FailedAuthentications } from '../domain/failed-authentications.js';
 import { JWKS_MAX_AGE_SECONDS, SigningKeys } from '../domain/signing-keys.js';
 import { TokenRevocations } from '../domain/token-revocations.js';
@@ -32,6 +33,8 @@ export interface Services {
   readonly audit: AuditTrail;
   readonly applications: Applications;
   readonly customers: Customers;
+  /** Deleting applications and customers for good. */
+  readonly deletions: Deletions;
   readonly keys: SigningKeys;
   readonly clientDirectory: ClientDirectory;
   readonly customerDirectory: CustomerDirectory;
@@ -102,6 +105,7 @@ export async function openServices(
     audit,
     applications,
     customers: new Customers(store, applications, clock, feed, audit),
+    deletions: new Deletions(store, clock, feed, audit),
     keys,
     clientDirectory,
     customerDirectory: new CustomerDirectory(store, feed),

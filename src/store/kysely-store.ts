@@ -1,4 +1,11 @@
 import { type Kysely, Migrator } from 'kysely';
+import {
+  deleteApplicationRows,
+  deleteCustomerRow,
+  isTombstoned,
+  refuseDeletedId,
+} from './deletion-queries.js';
+
 import { migrationProvider } from './migrations/index.js';
 import {
   applicationFromDb,
@@ -7,9 +14,9 @@ import {
   secretFromDb,
   secretToDb,
   signingKeyFromDb,
-  signingKeyToDb,
 } from './row-mapping.js';
 import type { Database } from './schema.js';
+import { addKeyRow, withdrawKeyRow } from './signing-key-queries.js';
 import {
   type ApplicationPatch,
   type ApplicationRow,
@@ -111,6 +118,7 @@ export class KyselyStore implements Store {
 
   async insertApplication(application: ApplicationRow, secret: SecretRow): Promise<void> {
     await this.write({ entity: 'application', id: application.clientId }, async (tx) => {
+      await refuseDeletedId(tx, application.clientId);
       await tx.insertInto('applications').values(applicationToDb(application)).execute();
       await tx.insertInto('client_secrets').values(secretToDb(secret)).execute();
     });
@@ -208,8 +216,9 @@ export class KyselyStore implements Store {
 
   async insertCustomer(customer: CustomerRow): Promise<void> {
     try {
-      await this.write({ entity: 'customer', id: customer.customerId }, (tx) =>
-        tx
+      await this.write({ entity: 'customer', id: customer.customerId }, async (tx) => {
+        await refuseDeletedId(tx, customer.customerId);
+        await tx
           .insertInto('customers')
           .values({
             customer_id: customer.customerId,
@@ -218,9 +227,10 @@ export class KyselyStore implements Store {
             status: customer.status,
             created_at: customer.createdAt,
           })
-          .execute(),
-      );
+          .execute();
+      });
     } catch (error) {
+      if (error instanceof StoreConflictError) throw error;
       if (this.dialect.isUniqueViolation(error)) {
         throw new StoreConflictError(`app_user_id '${customer.appUserId}' already has a customer`, {
           cause: error,
@@ -262,6 +272,22 @@ export class KyselyStore implements Store {
     return row && customerFromDb(row);
   }
 
+  deleteApplication(clientId: string, deletedAt: number): Promise<{ customers: number } | undefined> {
+    return this.write({ entity: 'application', id: clientId }, (tx) =>
+      deleteApplicationRows(tx, clientId, deletedAt),
+    );
+  }
+
+  deleteCustomer(customerId: string, deletedAt: number): Promise<CustomerRow | undefined> {
+    return this.write({ entity: 'customer', id: customerId }, (tx) =>
+      deleteCustomerRow(tx, customerId, deletedAt),
+    );
+  }
+
+  wasDeleted(id: string): Promise<boolean> {
+    return isTombstoned(this.db, id);
+  }
+
   async listSigningKeys(): Promise<SigningKeyRow[]> {
     const rows = await this.db
       .selectFrom('signing_keys')
@@ -277,24 +303,17 @@ export class KyselyStore implements Store {
     change: { now: number; previousExpiresAt: number | null },
   ): Promise<void> {
     try {
-      await this.write({ entity: 'signing_key' }, async (tx) => {
-        // First the insert: the unique rotated_from makes a racing second rotation fail here.
-        await tx.insertInto('signing_keys').values(signingKeyToDb(key)).execute();
-        if (key.rotatedFrom !== '') {
-          await tx
-            .updateTable('signing_keys')
-            .set({ expires_at: change.previousExpiresAt })
-            .where('kid', '=', key.rotatedFrom)
-            .execute();
-        }
-        await tx.deleteFrom('signing_keys').where('expires_at', '<=', change.now).execute();
-      });
+      await this.write({ entity: 'signing_key' }, (tx) => addKeyRow(tx, key, change));
     } catch (error) {
       if (this.dialect.isUniqueViolation(error)) {
         throw new StoreConflictError('another process rotated the signing key first', { cause: error });
       }
       throw error;
     }
+  }
+
+  withdrawSigningKey(kid: string, now: number): Promise<boolean> {
+    return this.write({ entity: 'signing_key' }, (tx) => withdrawKeyRow(tx, kid, now));
   }
 
   async rotateSecret(

@@ -59,4 +59,11 @@ export interface Database {
     name: string;
     value: string;
   };
+  /** Ids of deleted applications and customers: never given out again. */
+  tombstones: {
+    id: string;
+    /** 'application' or 'customer'. */
+    kind: string;
+    deleted_at: number;
+  };
 }

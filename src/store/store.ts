@@ -61,7 +61,10 @@ export interface SigningKeyRow {
   readonly createdAt: number;
   /** From this time on the key signs (until a later-created key activates). */
   readonly activatesAt: number;
-  /** The kid of the key this one follows, '' for the first; one key can follow each. */
+  /**
+   * The kid of the key this one follows, '' for the first; one key can follow each. A withdrawn
+   * key follows none: WITHDRAWN_PREFIX and its own kid.
+   */
   readonly rotatedFrom: string;
   /** When the key may leave the JWKS: no token it signed is valid after this. Null while current. */
   readonly expiresAt: number | null;
@@ -111,7 +114,16 @@ export interface Page {
   readonly after?: string | undefined;
 }
 
-/** A write broke a uniqueness rule (a duplicate app_user_id, a rotation another process made first). */
+/** How a withdrawn signing key's rotatedFrom begins (see withdrawSigningKey). */
+export const WITHDRAWN_PREFIX = 'withdrawn:';
+
+/** What an audit event about a deleted application or customer says in place of its detail. */
+export const ERASED_DETAIL: Readonly<Record<string, unknown>> = Object.freeze({ erased: true });
+
+/**
+ * A write broke a uniqueness rule (a duplicate app_user_id, a rotation another process made first,
+ * an id that was deleted).
+ */
 export class StoreConflictError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -161,14 +173,36 @@ export interface Store {
   listCustomers(clientId: string, page: Page): Promise<CustomerRow[]>;
   setCustomerStatus(customerId: string, status: Status): Promise<CustomerRow | undefined>;
 
+  /**
+   * Deletes the application with its secrets and customers, in one transaction: each id leaves a
+   * tombstone, and the audit events about them keep who did what when, but their detail (names,
+   * app_user_ids) becomes ERASED_DETAIL. Returns how many customers went, or undefined for an
+   * unknown application.
+   */
+  deleteApplication(clientId: string, deletedAt: number): Promise<{ customers: number } | undefined>;
+  /** Deletes one customer as deleteApplication does; returns the deleted row, or undefined. */
+  deleteCustomer(customerId: string, deletedAt: number): Promise<CustomerRow | undefined>;
+  /**
+   * Whether an application or customer with this id was deleted. insertApplication and
+   * insertCustomer refuse such an id with StoreConflictError: a deleted id is never used again.
+   */
+  wasDeleted(id: string): Promise<boolean>;
+
   /** Every key still in the store, most recently created first. */
   listSigningKeys(): Promise<SigningKeyRow[]>;
   /**
    * Adds `key` after the key it was rotated from, in one transaction: that key gets
-   * `previousExpiresAt`, and keys whose expiry is over at `now` are deleted. Throws
+   * `previousExpiresAt` (unless it already expires sooner), and keys whose expiry is over at `now`
+   * are deleted. Throws
    * StoreConflictError when another key already follows the same one (another process rotated).
    */
   addSigningKey(key: SigningKeyRow, change: { now: number; previousExpiresAt: number | null }): Promise<void>;
+  /**
+   * Takes a key out of the JWKS at once (its expiry becomes `now`), for a key that is compromised,
+   * and out of the chain of rotations: the key that followed it follows its predecessor instead.
+   * Returns false when no key with this kid is published at `now`.
+   */
+  withdrawSigningKey(kid: string, now: number): Promise<boolean>;
 
   /**
    * Makes `secret` the application's current secret, in one transaction: the current one stays

@@ -197,6 +197,35 @@ describe('CachedLookup', () => {
     assert.equal(calls.get('a'), 2);
   });
 
+  it('deleteWhere() drops the values that match, keeps the others and the misses, and no load in flight', async () => {
+    const data = new Map([
+      ['a1', 'app-a'],
+      ['a2', 'app-a'],
+      ['b1', 'app-b'],
+    ]);
+    const { calls, load } = countingLoader(data);
+    const cache = new CachedLookup(load, 10);
+    for (const key of ['a1', 'a2', 'b1', 'missing']) await cache.get(key);
+    const loader = manualLoader();
+    const slow = new CachedLookup(loader.load, 10);
+    const inFlight = slow.get('a3');
+
+    data.delete('a1');
+    data.delete('a2');
+    cache.deleteWhere((value) => value === 'app-a');
+    slow.deleteWhere((value) => value === 'app-a');
+    assert.equal(cache.size, 2);
+    assert.equal(await cache.get('a1'), null);
+    assert.equal(await cache.get('a2'), null);
+    assert.equal(await cache.get('b1'), 'app-b');
+    assert.equal(await cache.get('missing'), null);
+    assert.deepEqual(Object.fromEntries(calls), { a1: 2, a2: 2, b1: 1, missing: 1 });
+
+    loader.pending[0]?.result.resolve('app-a');
+    assert.equal(await inFlight, 'app-a');
+    assert.equal(slow.size, 0, 'a load that began before deleteWhere() was kept');
+  });
+
   it('a rejected load is not cached: every waiting caller sees the error, the next get retries', async () => {
     const loader = manualLoader();
     const cache = new CachedLookup(loader.load, 10);

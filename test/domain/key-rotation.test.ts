@@ -281,6 +281,24 @@ describe('key rotation', () => {
     });
   });
 
+  it('two rotations asked for at once on one instance both happen, the later following the earlier', async () => {
+    const keys = keyRing();
+    await keys.start();
+    const first = keys.activeSigner().kid;
+    const [a, b] = await Promise.all([
+      keys.rotate({ immediately: true }, 'operator a'),
+      keys.rotate({ immediately: true }, 'operator b'),
+    ]);
+    const rows = await store.listSigningKeys();
+    assert.equal(rows.length, 3);
+    const chain = Object.fromEntries(rows.map((row) => [row.kid, row.rotatedFrom]));
+    // One follows the first key, the other follows it: a chain, not a fork.
+    const [earlier, later] = chain[a.kid] === first ? [a, b] : [b, a];
+    assert.equal(chain[earlier.kid], first);
+    assert.equal(chain[later.kid], earlier.kid);
+    assert.equal(keys.activeSigner().kid, later.kid);
+  });
+
   it('the audit event of a rotation names the actor, the key, its algorithm and start, and the key it replaces, and no key material', async () => {
     const keys = keyRing();
     await keys.start();

@@ -156,6 +156,111 @@ describe('two instances over one PostgreSQL schema', { skip, timeout: 60_000 }, 
     });
   });
 
+  it('an application and a customer deleted through A: B answers their tokens inactive within 1 s', async () => {
+    const cli = async (...args: string[]) => {
+      const result = await runCli([...args, '--json'], env);
+      assert.equal(result.code, 0, result.stderr);
+      return JSON.parse(result.stdout) as Record<string, string>;
+    };
+    const resourceServer = await cli('apps', 'create', '--name', 'resource server', '--resource-server');
+    const doomed = await cli('apps', 'create', '--name', 'doomed');
+    const owner = { clientId: String(doomed.client_id), clientSecret: String(doomed.client_secret) };
+    const customerA = await cli('customers', 'create', '--app', owner.clientId, '--app-user-id', 'a');
+    const customerB = await cli(
+      'customers',
+      'create',
+      '--app',
+      String(client.clientId),
+      '--app-user-id',
+      'b',
+    );
+    const issue = async (credentials: Credentials, scope: string) => {
+      let token = '';
+      await waitFor(
+        async () => {
+          const reply = await fetch(`${baseA}/oauth2/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({
+              grant_type: 'client_credentials',
+              scope,
+              client_id: credentials.clientId,
+              client_secret: credentials.clientSecret,
+            }),
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          });
+          token = String(((await reply.json()) as Record<string, unknown>).access_token);
+          return reply.status === 200;
+        },
+        PROPAGATION_MS * 5,
+        'a token',
+      );
+      return token;
+    };
+    const activeOnB = async (token: string) => {
+      const reply = await fetch(`${baseB}/oauth2/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          token,
+          client_id: String(resourceServer.client_id),
+          client_secret: String(resourceServer.client_secret),
+        }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      return ((await reply.json()) as { active: boolean }).active;
+    };
+    const deleteOnA = async (path: string) => {
+      const response = await fetch(`${baseA}/admin/v1${path}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${adminToken}` },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    const apiToken = await issue(owner, 'api');
+    const ownersCustomerToken = await issue(owner, `customer.${customerA.customer_id}`);
+    const customerToken = await issue(client, `customer.${customerB.customer_id}`);
+    // B has them cached now: the deletion must reach its caches, not only its database reads.
+    await waitFor(async () => (await activeOnB(apiToken)) && (await activeOnB(customerToken)), 5_000, 'B');
+    assert.equal(await activeOnB(ownersCustomerToken), true);
+
+    assert.equal(await deleteOnA(`/customers/${customerB.customer_id}`), 200);
+    await propagates(
+      Date.now(),
+      'B to answer the deleted customer’s token inactive',
+      async () => !(await activeOnB(customerToken)),
+    );
+    assert.equal(await deleteOnA(`/applications/${owner.clientId}`), 200);
+    await propagates(
+      Date.now(),
+      'B to answer the deleted application’s token inactive',
+      async () => !(await activeOnB(apiToken)),
+    );
+    assert.equal(await activeOnB(ownersCustomerToken), false);
+    assert.equal((await requestToken(baseB, owner)).status, 401);
+  });
+
+  it('a key withdrawn from the CLI leaves B’s JWKS within 1 s; B signs with the new key at once', async () => {
+    const before = String((await requestToken(baseB, client)).body.access_token);
+    const compromised = String(decodeProtectedHeader(before).kid);
+    const withdrawn = await runCli(['keys', 'withdraw', compromised, '--yes', '--json'], env);
+    assert.equal(withdrawn.code, 0, withdrawn.stderr);
+    const since = Date.now();
+    const replacement = (JSON.parse(withdrawn.stdout) as { replacement: { kid: string } }).replacement.kid;
+    await propagates(since, 'B’s JWKS to drop the withdrawn key', async () =>
+      (await jwks(baseB)).keys.every((key) => key.kid !== compromised),
+    );
+    await propagates(since, 'B to sign with the new key', async () => {
+      const token = String((await requestToken(baseB, client)).body.access_token);
+      return decodeProtectedHeader(token).kid === replacement;
+    });
+    // A follows the same notice.
+    const onA = (await jwks(baseA)).keys.map((key) => key.kid);
+    assert.ok(onA.includes(replacement) && !onA.includes(compromised), onA.join(' '));
+  });
+
   it('proof 2: under a steady stream over both, SIGKILL to A loses no request sent to B', async () => {
     interface Outcome {
       target: 'A' | 'B';

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { JWKS_MAX_AGE_SECONDS } from '../../src/domain/signing-keys.js';
 import { freePort, RunningProcess, runCli, waitFor } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
 
@@ -231,9 +232,9 @@ describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
     assert.ok(next, rotated.stdout);
     assert.notEqual(next.kid, activeKid);
     assert.equal(keys.find((k) => k.state === 'active')?.kid, activeKid);
-    // Published at least the JWKS max-age (300 s) before it signs, so no cached JWKS misses its kid.
+    // Published at least the JWKS max-age before it signs, so no cached JWKS misses its kid.
     assert.ok(
-      Date.parse(next.activates_at) >= started + 300_000,
+      Date.parse(next.activates_at) >= started + JWKS_MAX_AGE_SECONDS * 1000,
       `activates_at ${next.activates_at} is less than the JWKS max-age ahead`,
     );
 

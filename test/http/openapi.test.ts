@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import { startAdminServer } from '../helpers/admin-server.js';
 import { FORM_HEADERS, form, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 // dist/test/http/ → the repository root is three up; the contract is kept there, word for word.
@@ -58,9 +59,15 @@ function assertMatchesDocument(path: string, method: string, status: number, bod
 
 before(async () => {
   server = await startTestServer();
-  const response = await server.app.inject('/openapi.json');
-  assert.equal(response.statusCode, 200);
-  served = response.json();
+  // The whole document is served where the admin API is (test/http/openapi-surfaces.test.ts).
+  const withAdmin = await startAdminServer();
+  try {
+    const response = await withAdmin.app.inject('/openapi.json');
+    assert.equal(response.statusCode, 200);
+    served = response.json();
+  } finally {
+    await withAdmin.close();
+  }
   ajv = new Ajv({ strict: false, validateFormats: false });
   ajv.addSchema(served, 'served');
 });

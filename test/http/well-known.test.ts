@@ -18,7 +18,8 @@ describe('GET /.well-known/jwks.json', () => {
   it('publishes the public signing key with a cache lifetime, and nothing private', async () => {
     const response = await server.app.inject('/.well-known/jwks.json');
     assert.equal(response.statusCode, 200);
-    assert.equal(response.headers['cache-control'], 'public, max-age=300');
+    // Short, so that a withdrawn key is soon trusted nowhere (docs/security.md).
+    assert.equal(response.headers['cache-control'], 'public, max-age=60');
     const { keys } = response.json();
     assert.equal(keys.length, 1);
     const [key] = keys;

@@ -8,7 +8,8 @@ import { openPostgresStore, postgresConnection } from '../../src/store/postgres-
 import type { StoreChange } from '../../src/store/store.js';
 import { skipWithoutPostgres, TEST_POSTGRES_URL } from '../helpers/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres-database.js';
-import { type Schema0001, storeContract } from './store-contract.js';
+import { deletionContract } from './deletion-contract.js';
+import { type OpenStore, type Schema0001, storeContract } from './store-contract.js';
 
 const skip = await skipWithoutPostgres();
 
@@ -22,35 +23,34 @@ if (!skip) {
   after(() => database.drop());
 }
 
+const openContractStore: OpenStore = async () => {
+  const schema = database.freshSchema();
+  const store = await openPostgresStore(schema.url);
+  await store.migrate();
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await schema.drop();
+    },
+  };
+};
+
 if (!skip) {
-  storeContract(
-    'PostgreSQL',
-    async () => {
-      const schema = database.freshSchema();
-      const store = await openPostgresStore(schema.url);
-      await store.migrate();
-      return {
-        store,
-        cleanup: async () => {
-          await store.close();
-          await schema.drop();
-        },
-      };
-    },
-    async () => {
-      const schema = database.freshSchema();
-      const admin = new pg.Client({ connectionString: database.url });
-      await admin.connect();
-      try {
-        await admin.query(`create schema ${schema.schema}`);
-      } finally {
-        await admin.end();
-      }
-      const { config } = postgresConnection(schema.url);
-      const db = new Kysely<Schema0001>({ dialect: new PostgresDialect({ pool: new pg.Pool(config) }) });
-      return { db, openStore: () => openPostgresStore(schema.url), cleanup: () => schema.drop() };
-    },
-  );
+  deletionContract('PostgreSQL', openContractStore);
+  storeContract('PostgreSQL', openContractStore, async () => {
+    const schema = database.freshSchema();
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      await admin.query(`create schema ${schema.schema}`);
+    } finally {
+      await admin.end();
+    }
+    const { config } = postgresConnection(schema.url);
+    const db = new Kysely<Schema0001>({ dialect: new PostgresDialect({ pool: new pg.Pool(config) }) });
+    return { db, openStore: () => openPostgresStore(schema.url), cleanup: () => schema.drop() };
+  });
 }
 
 async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
@@ -88,6 +88,65 @@ describe('PostgreSQL store specifics', { skip }, () => {
       );
       await waitFor(() => seen.length > 0);
       assert.deepEqual(seen, [{ entity: 'application', id: clientId }]);
+      stop();
+    } finally {
+      await writer.close();
+      await reader.close();
+      await schema.drop();
+    }
+  });
+
+  it('tells other connections of deletions and key withdrawals, so that their caches drop the ids', async () => {
+    const schema = database.freshSchema();
+    const writer = await openPostgresStore(schema.url);
+    const reader = await openPostgresStore(schema.url);
+    try {
+      await writer.migrate();
+      const clientId = randomUUID();
+      const customerId = randomUUID();
+      await writer.insertApplication(
+        {
+          clientId,
+          name: 'a',
+          status: 'active',
+          tokenClasses: ['api', 'customer'],
+          apiTokenTtl: null,
+          customerTokenTtl: null,
+          resourceServer: false,
+          createdAt: 1,
+          updatedAt: 1,
+        },
+        { id: randomUUID(), clientId, digest: '00'.repeat(32), createdAt: 1, expiresAt: null },
+      );
+      const customer = { customerId, clientId, appUserId: 'u', status: 'active', createdAt: 1 } as const;
+      await writer.insertCustomer(customer);
+      await writer.insertCustomer({ ...customer, customerId: randomUUID(), appUserId: 'v' });
+      const kid = `kid-${randomUUID()}`;
+      await writer.addSigningKey(
+        {
+          kid,
+          alg: 'ES256',
+          publicJwk: '{}',
+          sealedPrivateKey: 'x',
+          createdAt: 1,
+          activatesAt: 1,
+          rotatedFrom: '',
+          expiresAt: null,
+        },
+        { now: 1, previousExpiresAt: null },
+      );
+      const seen: StoreChange[] = [];
+      const stop = reader.watchExternalChanges((change) => seen.push(change));
+      await sleep(200); // let LISTEN start
+      await writer.deleteCustomer(customerId, 2);
+      await writer.deleteApplication(clientId, 3);
+      await writer.withdrawSigningKey(kid, 4);
+      await waitFor(() => seen.length >= 3);
+      assert.deepEqual(seen, [
+        { entity: 'customer', id: customerId },
+        { entity: 'application', id: clientId },
+        { entity: 'signing_key' },
+      ]);
       stop();
     } finally {
       await writer.close();

@@ -11,7 +11,8 @@ import type { ApplicationRow, SecretRow, Store, StoreChange } from '../../src/st
 import { childEnv } from '../helpers/child-process.js';
 import { openRawSqlite, pragmaRows, pragmaValue } from '../helpers/raw-sqlite.js';
 import { tempDir } from '../helpers/test-server.js';
-import { type Schema0001, storeContract } from './store-contract.js';
+import { deletionContract } from './deletion-contract.js';
+import { type OpenStore, type Schema0001, storeContract } from './store-contract.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -123,47 +124,45 @@ async function raceInProcesses(file: string, count: number, work: string): Promi
   }
 }
 
-storeContract(
-  'SQLite',
-  async () => {
-    const temp = tempDir();
-    const path = join(temp.dir, 'nested', 'contract.db');
-    const store = openSqliteStore(path);
-    await store.migrate();
-    return {
-      store,
-      async cleanup() {
-        try {
-          await store.close();
-          // Every contract test's writes leave a sound file behind.
-          assert.equal(integrityCheck(path), 'ok');
-        } finally {
-          temp.remove();
-        }
-      },
-    };
-  },
-  async () => {
-    const temp = tempDir();
-    const path = join(temp.dir, 'from-0001.db');
-    const db = new Kysely<Schema0001>({
-      dialect: new SqliteDialect({
-        database: new KyselyNodeSqlite(new (loadNodeSqlite().DatabaseSync)(path)),
-      }),
-    });
-    return {
-      db,
-      openStore: async () => openSqliteStore(path),
-      async cleanup() {
-        try {
-          assert.equal(integrityCheck(path), 'ok');
-        } finally {
-          temp.remove();
-        }
-      },
-    };
-  },
-);
+const openContractStore: OpenStore = async () => {
+  const temp = tempDir();
+  const path = join(temp.dir, 'nested', 'contract.db');
+  const store = openSqliteStore(path);
+  await store.migrate();
+  return {
+    store,
+    async cleanup() {
+      try {
+        await store.close();
+        // Every contract test's writes leave a sound file behind.
+        assert.equal(integrityCheck(path), 'ok');
+      } finally {
+        temp.remove();
+      }
+    },
+  };
+};
+
+deletionContract('SQLite', openContractStore);
+
+storeContract('SQLite', openContractStore, async () => {
+  const temp = tempDir();
+  const path = join(temp.dir, 'from-0001.db');
+  const db = new Kysely<Schema0001>({
+    dialect: new SqliteDialect({ database: new KyselyNodeSqlite(new (loadNodeSqlite().DatabaseSync)(path)) }),
+  });
+  return {
+    db,
+    openStore: async () => openSqliteStore(path),
+    async cleanup() {
+      try {
+        assert.equal(integrityCheck(path), 'ok');
+      } finally {
+        temp.remove();
+      }
+    },
+  };
+});
 
 describe('SQLite store', () => {
   let temp: ReturnType<typeof tempDir>;

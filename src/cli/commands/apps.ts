@@ -4,6 +4,7 @@ import type { ApplicationRow } from '../../store/store.js';
 import { applicationView, pageView } from '../../views.js';
 import { durationSeconds, list, optional, required, wholeNumber } from '../arguments.js';
 import type { Command } from '../command.js';
+import { CONFIRM_OPTION, confirmed, unconfirmed } from '../confirm.js';
 import { fields, table } from '../text.js';
 import { CLI_ACTOR, withServices } from '../with-services.js';
 
@@ -159,6 +160,25 @@ export const appsCommands: Record<string, Command> = {
       withServices(config, async ({ applications }) => {
         const application = await applications.enable(clientId, CLI_ACTOR);
         return { json: applicationView(application), text: `Enabled application ${application.clientId}.` };
+      }),
+  },
+  delete: {
+    usage: 'apps delete CLIENT_ID --yes',
+    summary:
+      'delete an application with its secrets and customers, for good; its tokens stop introspecting as active',
+    options: CONFIRM_OPTION,
+    positionals: 1,
+    run: ({ config, values, positionals: [clientId = ''] }) =>
+      withServices(config, async ({ applications, deletions }) => {
+        if (!confirmed(values)) {
+          const { name } = await applications.get(clientId);
+          throw unconfirmed(`this deletes application ${clientId} ('${name}') with its customers`);
+        }
+        const deleted = await deletions.deleteApplication(clientId, CLI_ACTOR);
+        return {
+          json: { client_id: deleted.clientId, customers_deleted: deleted.customersDeleted },
+          text: `Deleted application ${deleted.clientId} and its ${deleted.customersDeleted} customer(s).`,
+        };
       }),
   },
 };

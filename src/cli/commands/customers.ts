@@ -3,6 +3,7 @@ import type { CustomerRow } from '../../store/store.js';
 import { customerView, pageView } from '../../views.js';
 import { optional, required, wholeNumber } from '../arguments.js';
 import type { Command } from '../command.js';
+import { CONFIRM_OPTION, confirmed, unconfirmed } from '../confirm.js';
 import { fields, table } from '../text.js';
 import { CLI_ACTOR, withServices } from '../with-services.js';
 
@@ -69,6 +70,27 @@ export const customersCommands: Record<string, Command> = {
       withServices(config, async ({ customers }) => {
         const customer = await customers.enable(customerId, CLI_ACTOR);
         return { json: customerView(customer), text: `Enabled customer ${customer.customerId}.` };
+      }),
+  },
+  delete: {
+    usage: 'customers delete CUSTOMER_ID --yes',
+    summary:
+      'delete an end user’s data (on request), for good; the customer’s tokens stop introspecting as active',
+    options: CONFIRM_OPTION,
+    positionals: 1,
+    run: ({ config, values, positionals: [customerId = ''] }) =>
+      withServices(config, async ({ customers, deletions }) => {
+        if (!confirmed(values)) {
+          const { appUserId, clientId } = await customers.get(customerId);
+          throw unconfirmed(
+            `this deletes customer ${customerId} (app_user_id '${appUserId}' of application ${clientId})`,
+          );
+        }
+        const deleted = await deletions.deleteCustomer(customerId, CLI_ACTOR);
+        return {
+          json: { customer_id: deleted.customerId, client_id: deleted.clientId },
+          text: `Deleted customer ${deleted.customerId} of application ${deleted.clientId}.`,
+        };
       }),
   },
 };

@@ -1,6 +1,8 @@
+import { DomainError } from '../../domain/domain-error.js';
 import type { SigningKeySummary } from '../../domain/signing-keys.js';
 import { signingKeyView } from '../../views.js';
 import type { Command } from '../command.js';
+import { CONFIRM_OPTION, confirmed, unconfirmed } from '../confirm.js';
 import { table } from '../text.js';
 import { CLI_ACTOR, withServices } from '../with-services.js';
 
@@ -42,6 +44,40 @@ export const keysCommands: Record<string, Command> = {
         return {
           json: published.map(signingKeyView),
           text: `Rotated: ${key.kid} signs new tokens from ${new Date(key.activatesAt).toISOString()}.\n${keyTable(published)}`,
+        };
+      }),
+  },
+  withdraw: {
+    usage: 'keys withdraw KID --yes',
+    summary:
+      'withdraw a compromised key: out of the JWKS at once, its tokens inactive; if it signs, a new key signs from now on',
+    options: CONFIRM_OPTION,
+    positionals: 1,
+    run: ({ config, values, positionals: [kid = ''] }) =>
+      withServices(config, async ({ keys }) => {
+        if (!confirmed(values)) {
+          await keys.reload();
+          const state = keys.list().find((k) => k.kid === kid)?.state;
+          if (state === undefined)
+            throw new DomainError('not_found', `no published signing key has kid '${kid.slice(0, 80)}'`);
+          throw unconfirmed(
+            `this takes the ${state} key ${kid} out of the JWKS now: no token it signed verifies after`,
+          );
+        }
+        const withdrawn = await keys.withdraw(kid, CLI_ACTOR);
+        const replacement = withdrawn.replacement;
+        const published = keys.list();
+        return {
+          json: {
+            kid: withdrawn.kid,
+            state: withdrawn.state,
+            replacement: replacement ? signingKeyView(replacement) : null,
+          },
+          text: [
+            `Withdrew ${withdrawn.kid} (it was ${withdrawn.state}): it is out of the JWKS now.`,
+            ...(replacement ? [`${replacement.kid} signs new tokens from now on.`] : []),
+            keyTable(published),
+          ].join('\n'),
         };
       }),
   },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Applications } from '../../domain/applications.js';
 import type { Customers } from '../../domain/customers.js';
+import type { Deletions } from '../../domain/deletions.js';
 import type { SigningKeys } from '../../domain/signing-keys.js';
 import type { AuditEvent, AuditFilter, Page } from '../../store/store.js';
 import type { Metrics } from '../metrics.js';
@@ -19,8 +20,11 @@ const ADMIN_BODY_LIMIT = 64 * 1024;
 
 export interface AdminOptions {
   readonly adminToken: string;
+  /** The deployment's issuer, for the servers of /openapi.json. */
+  readonly issuer: string;
   readonly applications: Applications;
   readonly customers: Customers;
+  readonly deletions: Deletions;
   readonly keys: SigningKeys;
   readonly listAudit: (filter: AuditFilter, page: Page) => Promise<AuditEvent[]>;
 }
@@ -46,8 +50,11 @@ export async function adminRoutes(
   });
 
   // Not `...options`: Fastify puts this plugin's `prefix` there, and the children would add it again.
-  const { adminToken, applications, customers, keys, listAudit } = options;
-  const routeOptions = { adminToken, applications, customers, keys, listAudit, bodyLimit: ADMIN_BODY_LIMIT };
+  const { adminToken, issuer, applications, customers, deletions, keys, listAudit } = options;
+  const routeOptions = {
+    ...{ adminToken, issuer, applications, customers, deletions, keys, listAudit },
+    bodyLimit: ADMIN_BODY_LIMIT,
+  };
   await app.register(applicationRoutes, routeOptions);
   await app.register(customerRoutes, routeOptions);
   await app.register(keyRoutes, routeOptions);

@@ -1,54 +1,20 @@
 import { OAUTH_ERROR_CODES } from '../../oauth/errors.js';
-import { ADMIN_PREFIX } from '../admin/admin-routes.js';
-import * as admin from '../admin/schemas.js';
+import { errorSchema } from '../admin/schemas.js';
+import { adminPaths } from './admin-paths.js';
 import { tokenRequestSchema, tokenResponseSchema } from './contract-schemas.js';
+import { json, ok, ref } from './openapi-parts.js';
 
-const json = (schema: object) => ({ 'application/json': { schema } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const oauthError = (description: string) => ({ description, content: json(ref('OAuthError')) });
-const adminError = (description: string) => ({ description, content: json(ref('AdminError')) });
 const form = (schema: object) => ({
   required: true,
   content: { 'application/x-www-form-urlencoded': { schema } },
 });
 
-const ADMIN_ERRORS = {
-  400: adminError('Invalid request: malformed JSON, unknown field, wrong type, bad paging'),
-  401: adminError('Missing or wrong admin token'),
-  404: adminError('Unknown id or path'),
-};
-
-/** One admin operation: JSON in and out, behind the admin token. */
-function adminOperation(summary: string, responses: Record<number, object>, extra: object = {}) {
-  return {
-    tags: ['Admin'],
-    summary,
-    security: [{ adminToken: [] }],
-    responses: { ...responses, ...ADMIN_ERRORS },
-    ...extra,
-  };
-}
-const ok = (description: string, schema: object) => ({ description, content: json(schema) });
-const params = (...names: string[]) => ({
-  parameters: names.map((name) => ({
-    name,
-    in: 'path',
-    required: true,
-    schema: { type: 'string', format: 'uuid' },
-  })),
-});
-const query = (schema: { properties: Record<string, object> }) => ({
-  parameters: Object.entries(schema.properties).map(([name, s]) => ({
-    name,
-    in: 'query',
-    required: false,
-    schema: s,
-  })),
-});
-const body = (schema: object) => ({ requestBody: { required: false, content: json(schema) } });
-
-/** The OpenAPI 3.1 description of every public and admin endpoint, served at /openapi.json. */
-export function openApiDocument(issuer: string): object {
+/**
+ * The OpenAPI 3.1 description served at /openapi.json: of the public endpoints, and with `admin` of
+ * the admin API too (the whole document, where the admin API is served).
+ */
+export function openApiDocument(issuer: string, options: { admin: boolean }): object {
   return {
     openapi: '3.1.0',
     info: {
@@ -56,10 +22,15 @@ export function openApiDocument(issuer: string): object {
       version: '1.0',
       description:
         'The Lean Authentication API (POST /oauth2/token) and what surrounds it: JWKS, RFC 8414 metadata, ' +
-        'RFC 7662 introspection, RFC 7009 revocation, health, and the admin API.',
+        `RFC 7662 introspection, RFC 7009 revocation, health${options.admin ? ', and the admin API' : ''}.`,
     },
     servers: [{ url: issuer }],
-    tags: [{ name: 'Authentication' }, { name: 'Discovery' }, { name: 'Health' }, { name: 'Admin' }],
+    tags: [
+      { name: 'Authentication' },
+      { name: 'Discovery' },
+      { name: 'Health' },
+      ...(options.admin ? [{ name: 'Admin' }] : []),
+    ],
     paths: {
       '/oauth2/token': {
         post: {
@@ -148,125 +119,7 @@ export function openApiDocument(issuer: string): object {
           responses: { 200: ok('Ready', { type: 'object' }), 503: ok('Not ready', { type: 'object' }) },
         },
       },
-      [`${ADMIN_PREFIX}/applications`]: {
-        post: adminOperation(
-          'Register an application; the client_secret is in this response only',
-          { 201: ok('Created', admin.createdApplicationSchema), 409: adminError('Conflict') },
-          { requestBody: { required: true, content: json(admin.createApplicationBody) } },
-        ),
-        get: adminOperation(
-          'List applications',
-          { 200: ok('A page', admin.pageSchema(admin.applicationSchema)) },
-          query(admin.pageQuerySchema),
-        ),
-      },
-      [`${ADMIN_PREFIX}/applications/{client_id}`]: {
-        get: adminOperation(
-          'Read an application',
-          { 200: ok('The application', admin.applicationSchema) },
-          params('client_id'),
-        ),
-        patch: adminOperation(
-          'Change name, token classes, lifetimes or the resource-server flag',
-          { 200: ok('The application', admin.applicationSchema) },
-          {
-            ...params('client_id'),
-            requestBody: { required: true, content: json(admin.updateApplicationBody) },
-          },
-        ),
-      },
-      [`${ADMIN_PREFIX}/applications/{client_id}/disable`]: {
-        post: adminOperation(
-          'Stop issuing tokens to an application',
-          { 200: ok('The application', admin.applicationSchema) },
-          params('client_id'),
-        ),
-      },
-      [`${ADMIN_PREFIX}/applications/{client_id}/enable`]: {
-        post: adminOperation(
-          'Issue tokens to an application again',
-          { 200: ok('The application', admin.applicationSchema) },
-          params('client_id'),
-        ),
-      },
-      [`${ADMIN_PREFIX}/applications/{client_id}/rotate-secret`]: {
-        post: adminOperation(
-          'New client secret (shown once); the previous one works until the grace deadline',
-          { 200: ok('The new secret', admin.rotatedSecretSchema) },
-          { ...params('client_id'), ...body(admin.rotateSecretBody) },
-        ),
-      },
-      [`${ADMIN_PREFIX}/applications/{client_id}/customers`]: {
-        post: adminOperation(
-          'Register a customer (end user) of the application',
-          {
-            201: ok('Created', admin.customerSchema),
-            409: adminError('The app_user_id already has a customer'),
-          },
-          {
-            ...params('client_id'),
-            requestBody: { required: true, content: json(admin.createCustomerBody) },
-          },
-        ),
-        get: adminOperation(
-          'List the customers of an application',
-          { 200: ok('A page', admin.pageSchema(admin.customerSchema)) },
-          { parameters: [...params('client_id').parameters, ...query(admin.pageQuerySchema).parameters] },
-        ),
-      },
-      [`${ADMIN_PREFIX}/customers/{customer_id}`]: {
-        get: adminOperation(
-          'Read a customer',
-          { 200: ok('The customer', admin.customerSchema) },
-          params('customer_id'),
-        ),
-      },
-      [`${ADMIN_PREFIX}/customers/{customer_id}/disable`]: {
-        post: adminOperation(
-          'Stop issuing customer tokens for a customer',
-          { 200: ok('The customer', admin.customerSchema) },
-          params('customer_id'),
-        ),
-      },
-      [`${ADMIN_PREFIX}/customers/{customer_id}/enable`]: {
-        post: adminOperation(
-          'Issue customer tokens again',
-          { 200: ok('The customer', admin.customerSchema) },
-          params('customer_id'),
-        ),
-      },
-      [`${ADMIN_PREFIX}/keys`]: {
-        get: adminOperation('List the published signing keys', {
-          200: ok('Keys', {
-            type: 'object',
-            properties: { items: { type: 'array', items: admin.signingKeySchema } },
-          }),
-        }),
-      },
-      [`${ADMIN_PREFIX}/keys/rotate`]: {
-        post: adminOperation(
-          'Publish a new signing key (signs after pre-publication, or at once with now)',
-          {
-            201: ok('The new key', admin.signingKeySchema),
-          },
-          body(admin.rotateKeyBody),
-        ),
-      },
-      [`${ADMIN_PREFIX}/metrics`]: {
-        get: adminOperation('Prometheus metrics: tokens issued by class, OAuth refusals by code, process', {
-          200: {
-            description: 'Prometheus text format',
-            content: { 'text/plain': { schema: { type: 'string' } } },
-          },
-        }),
-      },
-      [`${ADMIN_PREFIX}/audit`]: {
-        get: adminOperation(
-          'The audit log, newest first',
-          { 200: ok('A page', admin.pageSchema(admin.auditEventSchema)) },
-          query(admin.auditQuerySchema),
-        ),
-      },
+      ...(options.admin && adminPaths()),
     },
     components: {
       securitySchemes: {
@@ -275,7 +128,9 @@ export function openApiDocument(issuer: string): object {
           scheme: 'basic',
           description: 'client_id:client_secret, form-encoded first',
         },
-        adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+        ...(options.admin && {
+          adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+        }),
       },
       schemas: {
         TokenRequest: tokenRequestSchema,
@@ -288,7 +143,7 @@ export function openApiDocument(issuer: string): object {
             error_description: { type: 'string' },
           },
         },
-        AdminError: admin.errorSchema,
+        ...(options.admin && { AdminError: errorSchema }),
         TokenParameter: {
           type: 'object',
           required: ['token'],

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { JWKS_MAX_AGE_SECONDS } from '../../domain/signing-keys.js';
 import { authorizationServerMetadata, JWKS_PATH } from '../../oauth/metadata.js';
-import { openApiDocument } from '../openapi/openapi-document.js';
 
 export interface WellKnownOptions {
   readonly issuer: string;
@@ -13,10 +12,6 @@ export async function wellKnownRoutes(app: FastifyInstance, options: WellKnownOp
   const metadata = authorizationServerMetadata(options.issuer);
   app.get(JWKS_PATH, async (_request, reply) =>
     reply.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).send(options.jwks()),
-  );
-  const openapi = openApiDocument(options.issuer);
-  app.get('/openapi.json', async (_request, reply) =>
-    reply.header('Cache-Control', 'public, max-age=3600').send(openapi),
   );
   for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
     app.get(path, async (_request, reply) =>

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { lifecycle } from './0002-lifecycle.js';
 import { sandboxSecrets } from './0003-sandbox-secrets.js';
+import { tombstones } from './0004-tombstones.js';
 
 /** Every migration, in order; the names are recorded in the database and must never change. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-lifecycle': lifecycle,
   '0003-sandbox-secrets': sandboxSecrets,
+  '0004-tombstones': tombstones,
 };
 
 export const migrationProvider: MigrationProvider = {

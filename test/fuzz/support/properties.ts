@@ -819,6 +819,7 @@ function adminPath(target: FuzzTarget): fc.Arbitrary<string> {
       .map(([x, op]) => `/applications/${x}/${op}`),
     id.map((x) => `/customers/${x}`),
     fc.tuple(id, fc.constantFrom('disable', 'enable', 'nothing')).map(([x, op]) => `/customers/${x}/${op}`),
+    id.map((x) => `/keys/${x}/withdraw`),
   );
 }
 
@@ -1018,7 +1019,7 @@ export const ADMIN_SUITE: FuzzSuite = {
               assert.match(request.url.split('?', 1)[0] ?? '', /\/applications(\/[^/]+\/rotate-secret)?$/);
             }
             if (response.statusCode < 300) assert.equal(response.headers['cache-control'], 'no-store');
-            if (/\/keys\/rotate/.test(request.url) && response.statusCode === 201)
+            if (/\/keys\/(rotate|[^/]+\/withdraw)/.test(request.url) && response.statusCode < 300)
               await target.collectKeyMaterial();
           },
         ),

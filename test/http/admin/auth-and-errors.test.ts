@@ -423,7 +423,8 @@ describe('bad input to the admin API: a 4xx naming the problem, and no write', (
     const cases: [AdminMethod, string, unknown?][] = [
       ['GET', '/no-such-thing'],
       ['GET', ''],
-      ['DELETE', `/applications/${client.clientId}`],
+      ['DELETE', '/applications'],
+      ['DELETE', '/keys'],
       ['PUT', `/applications/${client.clientId}`, { name: 'x' }],
       ['POST', '/keys', { now: true }],
       ['GET', '/keys/rotate'],

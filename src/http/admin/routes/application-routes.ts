@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApplicationSettings } from '../../../domain/applications.js';
 import { applicationView } from '../../../views.js';
 import { ADMIN_ACTOR, type AdminOptions, emptyBodyIsEmptyObject, nextAfter } from '../admin-routes.js';
+import { deletedApplicationSchema } from '../lifecycle-schemas.js';
 import {
   applicationSchema,
   clientIdParams,
@@ -36,10 +37,12 @@ function settings(body: SettingsBody): ApplicationSettings {
 
 const ok = (schema: object) => ({ 200: schema });
 
-/** /admin/v1/applications: register, list, read, change, disable, enable, rotate the secret. */
+/**
+ * /admin/v1/applications: register, list, read, change, disable, enable, rotate the secret, delete.
+ */
 export async function applicationRoutes(
   app: FastifyInstance,
-  { applications, bodyLimit }: AdminOptions & { bodyLimit: number },
+  { applications, deletions, bodyLimit }: AdminOptions & { bodyLimit: number },
 ): Promise<void> {
   app.post<{ Body: SettingsBody & { name: string } }>(
     '/applications',
@@ -81,6 +84,15 @@ export async function applicationRoutes(
       applicationView(
         await applications.update(request.params.client_id, settings(request.body), ADMIN_ACTOR),
       ),
+  );
+
+  app.delete<{ Params: ClientIdParams }>(
+    '/applications/:client_id',
+    { schema: { params: clientIdParams, response: ok(deletedApplicationSchema) } },
+    async (request) => {
+      const deleted = await deletions.deleteApplication(request.params.client_id, ADMIN_ACTOR);
+      return { client_id: deleted.clientId, customers_deleted: deleted.customersDeleted };
+    },
   );
 
   app.post<{ Params: ClientIdParams }>(

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { customerView } from '../../../views.js';
 import { ADMIN_ACTOR, type AdminOptions, nextAfter } from '../admin-routes.js';
+import { deletedCustomerSchema } from '../lifecycle-schemas.js';
 import {
   clientIdParams,
   createCustomerBody,
@@ -12,10 +13,10 @@ import {
 
 const ok = (schema: object) => ({ 200: schema });
 
-/** Customers: created and listed under their application, read and switched by customer_id. */
+/** Customers: created and listed under their application, read, switched and deleted by customer_id. */
 export async function customerRoutes(
   app: FastifyInstance,
-  { customers, bodyLimit }: AdminOptions & { bodyLimit: number },
+  { customers, deletions, bodyLimit }: AdminOptions & { bodyLimit: number },
 ): Promise<void> {
   app.post<{ Params: { client_id: string }; Body: { app_user_id: string } }>(
     '/applications/:client_id/customers',
@@ -55,6 +56,15 @@ export async function customerRoutes(
     '/customers/:customer_id',
     { schema: { params: customerIdParams, response: ok(customerSchema) } },
     async (request) => customerView(await customers.get(request.params.customer_id)),
+  );
+
+  app.delete<{ Params: { customer_id: string } }>(
+    '/customers/:customer_id',
+    { schema: { params: customerIdParams, response: ok(deletedCustomerSchema) } },
+    async (request) => {
+      const deleted = await deletions.deleteCustomer(request.params.customer_id, ADMIN_ACTOR);
+      return { customer_id: deleted.customerId, client_id: deleted.clientId };
+    },
   );
 
   app.post<{ Params: { customer_id: string } }>(

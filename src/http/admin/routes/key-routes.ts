@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { signingKeyView } from '../../../views.js';
 import { ADMIN_ACTOR, type AdminOptions, emptyBodyIsEmptyObject } from '../admin-routes.js';
+import { kidParams, withdrawnKeySchema } from '../lifecycle-schemas.js';
 import { rotateKeyBody, signingKeySchema } from '../schemas.js';
 
 const keyList = {
@@ -9,7 +10,7 @@ const keyList = {
   properties: { items: { type: 'array', items: signingKeySchema } },
 } as const;
 
-/** The signing keys: list (never key material) and rotate. */
+/** The signing keys: list (never key material), rotate, and withdraw a compromised one. */
 export async function keyRoutes(
   app: FastifyInstance,
   { keys, bodyLimit }: AdminOptions & { bodyLimit: number },
@@ -28,6 +29,19 @@ export async function keyRoutes(
     async (request, reply) => {
       const key = await keys.rotate({ immediately: request.body?.now === true }, ADMIN_ACTOR);
       return reply.code(201).send(signingKeyView(key));
+    },
+  );
+
+  app.post<{ Params: { kid: string } }>(
+    '/keys/:kid/withdraw',
+    { schema: { params: kidParams, response: { 200: withdrawnKeySchema } } },
+    async (request) => {
+      const withdrawn = await keys.withdraw(request.params.kid, ADMIN_ACTOR);
+      return {
+        kid: withdrawn.kid,
+        state: withdrawn.state,
+        replacement: withdrawn.replacement ? signingKeyView(withdrawn.replacement) : null,
+      };
     },
   );
 }
