@@ -95,7 +95,7 @@ describe('lean-auth CLI: deleting data and withdrawing keys', { timeout: 120_000
   }
 
   before(async () => {
-    assert.deepEqual(json(await cli('apps', 'list', '--json')), []);
+    assert.deepEqual(json(await cli('apps', 'list', '--json')), { items: [], next_after: null });
     const config = loadConfig({ ...env, PORT: String(await freePort()), ADMIN_TOKEN, LOG_LEVEL: 'silent' });
     server = await startServer(config, pino({ level: 'silent' }));
     resourceServer = json<Credentials>(
@@ -199,9 +199,9 @@ describe('lean-auth CLI: deleting data and withdrawing keys', { timeout: 120_000
       assert.deepEqual(deleted, { customer_id: gone.customer_id, client_id: app.client_id });
       await within(at, 'the customer token going inactive', async () => !(await isActive(goneToken)));
       assert.equal(await isActive(keptToken), true);
-      const listed = json<{ customer_id: string }[]>(
+      const listed = json<{ items: { customer_id: string }[] }>(
         await cli('customers', 'list', '--app', app.client_id, '--json'),
-      );
+      ).items;
       assert.deepEqual(
         listed.map((c) => c.customer_id),
         [kept.customer_id],
@@ -214,7 +214,7 @@ describe('lean-auth CLI: deleting data and withdrawing keys', { timeout: 120_000
 
   describe('keys withdraw', () => {
     it('without --yes names the key and its state, exit 2; an unknown kid is exit 1', async () => {
-      const [active] = json<{ kid: string }[]>(await cli('keys', 'list', '--json'));
+      const [active] = json<{ items: { kid: string }[] }>(await cli('keys', 'list', '--json')).items;
       assert.ok(active);
       assert.match(
         fails(await cli('keys', 'withdraw', active.kid), 2),
@@ -266,7 +266,9 @@ describe('lean-auth CLI: deleting data and withdrawing keys', { timeout: 120_000
 
     it('in text: what it withdrew, what signs now, and the keys left', async () => {
       json(await cli('keys', 'rotate', '--now', '--json'));
-      const keys = json<{ kid: string; state: string }[]>(await cli('keys', 'list', '--json'));
+      const keys = json<{ items: { kid: string; state: string }[] }>(
+        await cli('keys', 'list', '--json'),
+      ).items;
       const retired = keys.find((k) => k.state === 'retired');
       assert.ok(retired);
       const { stdout } = ok(await cli('keys', 'withdraw', retired.kid, '--yes'));
