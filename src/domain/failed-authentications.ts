@@ -1,55 +1,85 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, Store } from '../store/store.js';
+import { MAX_ADDRESS_LENGTH } from './address-key.js';
 import type { Clock } from './clock.js';
+import { printable } from './printable.js';
 
 const FLUSH_EVERY_MS = 5_000;
-/** Beyond this many distinct (client, address) pairs in one window, the rest are counted together. */
-const MAX_PAIRS = 10_000;
+/**
+ * Distinct (subject, address) pairs that get an event of their own, per minute; the failures of
+ * any further pair that minute are counted together in one overflow event per flush. So a flood
+ * costs at most this many rows a minute (and 12 more), however many addresses and ids it uses.
+ */
+export const PAIRS_PER_MINUTE = 1_000;
 const INSERT_BATCH = 500;
+/** What is kept of the subject (a client_id: we issue UUIDs, 36 characters). */
+const MAX_SUBJECT_LENGTH = 64;
+/** What the overflow event names as its subject and address. */
+const ANY = '*';
+
+/** Which audit events a tally writes. */
+export interface FailureKind {
+  readonly action: string;
+  readonly targetType: string;
+}
+
+export const CLIENT_AUTHENTICATION_FAILED: FailureKind = {
+  action: 'client.authentication_failed',
+  targetType: 'application',
+};
+export const ADMIN_AUTHENTICATION_FAILED: FailureKind = {
+  action: 'admin.authentication_failed',
+  targetType: 'admin_api',
+};
 
 interface Tally {
-  clientId: string;
+  subject: string;
   sourceIp: string;
   count: number;
+  /** Of `count`, how many the throttle answered 429. */
+  throttled: number;
   first: number;
   last: number;
 }
 
 /**
- * Failed client authentications go to the audit log, but never one write per failure: the token
- * endpoint only counts them in memory, and a timer writes one event per client and address every
- * few seconds. A flood of bad requests costs a bounded number of rows.
+ * Failed authentications go to the audit log, but never one write per failure: the endpoint only
+ * counts them in memory, and a timer writes one event per subject and address every few seconds.
+ * A flood of bad requests costs a bounded number of rows, each of bounded size.
  */
 export class FailedAuthentications {
   private tallies = new Map<string, Tally>();
+  private overflow: Tally | undefined;
+  private budget = { minute: Number.NaN, pairsLeft: PAIRS_PER_MINUTE };
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly onError: (error: unknown) => void,
+    private readonly kind: FailureKind = CLIENT_AUTHENTICATION_FAILED,
   ) {}
 
-  /** Counts one failure; no I/O. */
-  note(clientId: string, sourceIp: string): void {
-    const pair = `${clientId}\u0000${sourceIp}`;
-    // A pair already counted keeps its own count; only new pairs past the cap share the '*' tally.
-    const overflow = !this.tallies.has(pair) && this.tallies.size >= MAX_PAIRS;
-    const key = overflow ? '*' : pair;
+  /** Counts one failure naming `subject` from `sourceIp`; `throttled` when it was answered 429. No I/O. */
+  note(subject: string, sourceIp: string, throttled = false): void {
     const now = this.clock.now();
-    const tally = this.tallies.get(key);
-    if (tally) {
-      tally.count++;
-      tally.last = now;
-    } else {
-      this.tallies.set(key, {
-        clientId: overflow ? '*' : clientId,
-        sourceIp: overflow ? '*' : sourceIp,
-        count: 1,
-        first: now,
-        last: now,
-      });
+    const kept = printable(subject, MAX_SUBJECT_LENGTH);
+    const address = printable(sourceIp, MAX_ADDRESS_LENGTH);
+    // Printable: neither holds a NUL, which makes the pair's key unambiguous.
+    const pair = `${kept}\u0000${address}`;
+    let tally = this.tallies.get(pair);
+    if (tally === undefined) {
+      if (this.takeFromBudget(now)) {
+        tally = newTally(kept, address, now);
+        this.tallies.set(pair, tally);
+      } else {
+        this.overflow ??= newTally(ANY, ANY, now);
+        tally = this.overflow;
+      }
     }
+    tally.count++;
+    if (throttled) tally.throttled++;
+    tally.last = now;
   }
 
   start(): void {
@@ -59,19 +89,20 @@ export class FailedAuthentications {
 
   /** Writes what was counted since the last flush. */
   async flush(): Promise<void> {
-    if (this.tallies.size === 0) return;
-    const tallies = [...this.tallies.values()];
+    const tallies = [...this.tallies.values(), ...(this.overflow ? [this.overflow] : [])];
+    if (tallies.length === 0) return;
     this.tallies = new Map();
+    this.overflow = undefined;
     const events: AuditEvent[] = tallies.map((t) => ({
       id: randomUUID(),
       at: t.last,
-      actor: printable(t.sourceIp).slice(0, 200),
-      action: 'client.authentication_failed',
-      targetType: 'application',
-      // client_id is whatever the caller sent: keep it short and printable (PostgreSQL refuses NUL).
-      targetId: printable(t.clientId).slice(0, 80),
+      actor: t.sourceIp,
+      action: this.kind.action,
+      targetType: this.kind.targetType,
+      targetId: t.subject,
       detail: {
         count: t.count,
+        throttled: t.throttled,
         source_ip: t.sourceIp,
         first_at: new Date(t.first).toISOString(),
         last_at: new Date(t.last).toISOString(),
@@ -88,9 +119,17 @@ export class FailedAuthentications {
     this.timer = undefined;
     await this.flush();
   }
+
+  /** Whether a new pair may have an event of its own this minute (and counts it if so). */
+  private takeFromBudget(now: number): boolean {
+    const minute = Math.floor(now / 60_000);
+    if (minute !== this.budget.minute) this.budget = { minute, pairsLeft: PAIRS_PER_MINUTE };
+    if (this.budget.pairsLeft === 0) return false;
+    this.budget.pairsLeft--;
+    return true;
+  }
 }
 
-/** Control characters replaced by '?', so the text is safe to store and to show. */
-function printable(text: string): string {
-  return [...text].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? '?' : c)).join('');
+function newTally(subject: string, sourceIp: string, now: number): Tally {
+  return { subject, sourceIp, count: 0, throttled: 0, first: now, last: now };
 }

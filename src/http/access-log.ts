@@ -1,6 +1,9 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { LEVEL_VALUES } from './request-logger.js';
 
+/** What the access log keeps of a path: every route of ours is far shorter. */
+const MAX_LOGGED_PATH = 200;
+
 /**
  * One log line per response, with the path but never the query string (where a careless client
  * may have put its secret) and never headers or bodies.
@@ -20,7 +23,8 @@ export class AccessLog extends LogController {
     if (!error && (LEVEL_VALUES[reply.log.level] ?? 0) > LEVEL_VALUES.info) return;
     const line = {
       method: request.method,
-      path: request.url.split('?', 1)[0],
+      // Cut: a path can be as long as the request line (16 KiB), and every line is kept.
+      path: request.url.split('?', 1)[0]?.slice(0, MAX_LOGGED_PATH),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
     };

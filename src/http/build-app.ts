@@ -76,7 +76,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     http: nodeServerLimits(),
     ...(options.tls && { serverFactory: httpsServerFactory(options.tls) }),
     frameworkErrors: answerFrameworkError(
-      options.admin && { prefix: ADMIN_PREFIX, authenticate: adminAuthentication(options.admin.adminToken) },
+      options.admin && {
+        prefix: ADMIN_PREFIX,
+        authenticate: adminAuthentication(options.admin.adminToken, options.admin.failures),
+      },
     ),
     clientErrorHandler: answerClientError,
   });

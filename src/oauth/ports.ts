@@ -13,10 +13,11 @@ export interface OAuthContext {
   readonly clients: { find(clientId: string): Promise<Client | null> };
   readonly customers: { find(customerId: string): Promise<CustomerRow | null> };
   readonly keys: { activeSigner(): JwsSigner; jwks(): { keys: JsonWebKey[] } };
-  /** Counts a failed client authentication (audit log, throttling); must do no I/O on the way. */
-  readonly failedAuthentications: { note(clientId: string, sourceIp: string): void };
-  /** Seconds a caller must wait after too many failed authentications; 0 to go on. No I/O. */
-  readonly throttle: { retryAfter(clientId: string, sourceIp: string): number };
+  /**
+   * Records a failed client authentication (audit log, throttle); returns the seconds the caller
+   * must wait (answered 429), or 0 (answered 401). Must do no I/O on the way.
+   */
+  readonly failedAuthentications: { record(clientId: string, sourceIp: string): number };
   readonly revocations: {
     revoke(token: { jti: string; clientId: string; expiresAt: number }): Promise<void>;
     isRevoked(jti: string): Promise<boolean>;

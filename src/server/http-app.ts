@@ -11,8 +11,7 @@ export function publicOptions(services: Services): PublicOptions {
       clients: services.clientDirectory,
       customers: services.customerDirectory,
       keys,
-      failedAuthentications: services.authenticationFailures,
-      throttle: services.throttle,
+      failedAuthentications: services.clientFailures,
       revocations: services.revocations,
       clock: services.clock,
       issuer: config.issuer,
@@ -39,6 +38,7 @@ export function adminOptions(services: Services, adminToken: string): AdminOptio
   return {
     adminToken,
     issuer: services.config.issuer,
+    failures: services.adminFailures,
     applications: services.applications,
     customers: services.customers,
     deletions: services.deletions,

@@ -1,14 +1,20 @@
 import type { Config } from '../config/config.js';
 import { Applications } from '../domain/applications.js';
 import { AuditTrail } from '../domain/audit-trail.js';
-import { AuthThrottle } from '../domain/auth-throttle.js';
+import {
+  ADMIN_THROTTLE_LIMITS,
+  AuthThrottle,
+  type SharedThrottleCounters,
+  THROTTLE_LIMITS,
+} from '../domain/auth-throttle.js';
+import { AuthenticationFailures } from '../domain/authentication-failures.js';
 import { ChangeFeed } from '../domain/change-feed.js';
 import { ClientDirectory } from '../domain/client-directory.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { CustomerDirectory } from '../domain/customer-directory.js';
 import { Customers } from '../domain/customers.js';
 import { Deletions } from '../domain/deletions.js';
-import { FailedAuthentications } from '../domain/failed-authentications.js';
+import { ADMIN_AUTHENTICATION_FAILED, FailedAuthentications } from '../domain/failed-authentications.js';
 import { JWKS_MAX_AGE_SECONDS, SigningKeys } from '../domain/signing-keys.js';
 import { TokenRevocations } from '../domain/token-revocations.js';
 import { openStore } from '../store/open-store.js';
@@ -39,13 +45,17 @@ export interface Services {
   readonly clientDirectory: ClientDirectory;
   readonly customerDirectory: CustomerDirectory;
   readonly revocations: TokenRevocations;
+  /** The audit log's counts of failed client authentications, and of failed admin ones. */
   readonly failedAuthentications: FailedAuthentications;
+  readonly failedAdminAuthentications: FailedAuthentications;
   /** False while the store's change notices are not arriving: cached data may be going stale. */
   cachesInStep(): boolean;
-  /** Brute-force throttling of client authentication (shared through Redis with REDIS_URL). */
-  readonly throttle: AuthThrottle;
-  /** Where a failed client authentication is told: the audit log's counts and the throttle. */
-  readonly authenticationFailures: { note(clientId: string, sourceIp: string): void };
+  /**
+   * Where a failed client authentication, or admin one, is told: the throttle (shared through
+   * Redis with REDIS_URL, or the cluster's primary with WORKERS) and the audit log's counts.
+   */
+  readonly clientFailures: AuthenticationFailures;
+  readonly adminFailures: AuthenticationFailures;
   /**
    * What a long-running server does beside answering requests (a one-shot CLI command does none
    * of it): follow other processes' changes, hold every application in the client directory
@@ -80,18 +90,29 @@ export async function openServices(
   });
   const reportError = (what: string) => (error: unknown) => logger.error({ err: error }, what);
   const revocations = new TokenRevocations(store, clock, reportError('purging expired revocations failed'));
-  const failedAuthentications = new FailedAuthentications(
+  const auditError = reportError('writing failed authentications to the audit log failed');
+  const failedAuthentications = new FailedAuthentications(store, clock, auditError);
+  const failedAdminAuthentications = new FailedAuthentications(
     store,
     clock,
-    reportError('writing failed authentications to the audit log failed'),
+    auditError,
+    ADMIN_AUTHENTICATION_FAILED,
   );
   const stops: (() => void)[] = [];
-  // ioredis is loaded only where REDIS_URL asks for it (megabytes of RSS otherwise).
-  const sharedCounters =
-    config.redisUrl === undefined
-      ? undefined
-      : (await import('./redis-throttle-counters.js')).redisThrottleCounters(config.redisUrl);
-  const throttle = new AuthThrottle(clock, sharedCounters, reportError('shared throttling counters failed'));
+  const shared = await sharedThrottleCounters(config);
+  const onError = reportError('shared throttling counters failed');
+  const clientThrottle = new AuthThrottle(clock, {
+    namespace: 'client',
+    limits: THROTTLE_LIMITS,
+    shared,
+    onError,
+  });
+  const adminThrottle = new AuthThrottle(clock, {
+    namespace: 'admin',
+    limits: ADMIN_THROTTLE_LIMITS,
+    shared,
+    onError,
+  });
 
   const clientDirectory = new ClientDirectory(store, clock, feed, {
     defaultLifetimes: { api: config.apiTokenTtl, customer: config.customerTokenTtl },
@@ -111,14 +132,10 @@ export async function openServices(
     customerDirectory: new CustomerDirectory(store, feed),
     revocations,
     failedAuthentications,
-    throttle,
+    failedAdminAuthentications,
     cachesInStep: () => feed.noticesLostSince === null,
-    authenticationFailures: {
-      note(clientId, sourceIp) {
-        failedAuthentications.note(clientId, sourceIp);
-        throttle.failed(clientId, sourceIp);
-      },
-    },
+    clientFailures: new AuthenticationFailures(clientThrottle, failedAuthentications),
+    adminFailures: new AuthenticationFailures(adminThrottle, failedAdminAuthentications),
 
     runInBackground() {
       if (stops.length > 0) return;
@@ -133,6 +150,7 @@ export async function openServices(
       clientDirectory.follow();
       stops.push(() => clientDirectory.stop());
       failedAuthentications.start();
+      failedAdminAuthentications.start();
       revocations.startPurging();
       const schedule = setInterval(
         () => void keys.rotateIfDue().catch(reportError('scheduled key rotation failed')),
@@ -147,9 +165,22 @@ export async function openServices(
 
     async close() {
       for (const stop of stops.splice(0)) stop();
-      await failedAuthentications.stop().catch(reportError('writing failed authentications failed'));
-      await sharedCounters?.close();
+      for (const failures of [failedAuthentications, failedAdminAuthentications]) {
+        await failures.stop().catch(reportError('writing failed authentications failed'));
+      }
+      await shared?.close();
       await store.close();
     },
   };
+}
+
+/**
+ * The counters the instances of a deployment share: Redis with REDIS_URL (ioredis is loaded only
+ * then: megabytes of RSS otherwise), else none.
+ */
+async function sharedThrottleCounters(
+  config: Config,
+): Promise<(SharedThrottleCounters & { close(): Promise<void> }) | undefined> {
+  if (config.redisUrl === undefined) return undefined;
+  return (await import('./redis-throttle-counters.js')).redisThrottleCounters(config.redisUrl);
 }

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { FailedAuthentications } from '../../src/domain/failed-authentications.js';
+import {
+  ADMIN_AUTHENTICATION_FAILED,
+  FailedAuthentications,
+  PAIRS_PER_MINUTE,
+} from '../../src/domain/failed-authentications.js';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { AuditEvent, Store } from '../../src/store/store.js';
@@ -109,7 +113,7 @@ for (const backend of backends) {
         clock.advance(10);
       }
       counter.note('client-a', '198.51.100.2');
-      counter.note('client-a', '198.51.100.2');
+      counter.note('client-a', '198.51.100.2', true);
       counter.note('client-b', '192.0.2.1');
       assert.deepEqual(calls, [], 'note() touched the store');
 
@@ -117,11 +121,11 @@ for (const backend of backends) {
       assert.deepEqual(calls, ['insertAuditEvents'], 'one write for the whole window');
       const written = byActorAndTarget(await events());
       assert.deepEqual(
-        written.map((e) => [e.actor, e.targetId, e.detail.count]),
+        written.map((e) => [e.actor, e.targetId, e.detail.count, e.detail.throttled]),
         [
-          ['192.0.2.1', 'client-a', 50],
-          ['192.0.2.1', 'client-b', 1],
-          ['198.51.100.2', 'client-a', 2],
+          ['192.0.2.1', 'client-a', 50, 0],
+          ['192.0.2.1', 'client-b', 1, 0],
+          ['198.51.100.2', 'client-a', 2, 1],
         ],
       );
       const [first] = written;
@@ -134,6 +138,7 @@ for (const backend of backends) {
         targetId: 'client-a',
         detail: {
           count: 50,
+          throttled: 0,
           source_ip: '192.0.2.1',
           first_at: new Date(t0).toISOString(),
           last_at: new Date(t0 + 490).toISOString(),
@@ -157,7 +162,7 @@ for (const backend of backends) {
 
     it('writes a window with more distinct pairs than one statement can bind', async () => {
       const counter = failures(store);
-      const total = 10_000;
+      const total = PAIRS_PER_MINUTE;
       for (let i = 0; i < total; i++) counter.note(`client-${i}`, `10.0.${Math.floor(i / 250)}.${i % 250}`);
       await counter.flush();
       assert.deepEqual(errors, []);
@@ -187,7 +192,7 @@ for (const backend of backends) {
       assert.equal(written.length, 3, 'no event was lost');
       for (const event of written) {
         assert.ok(!hasControl(event.targetId ?? ''), event.targetId ?? '');
-        assert.ok((event.targetId ?? '').length <= 80, `target id of ${event.targetId?.length} characters`);
+        assert.ok((event.targetId ?? '').length <= 64, `target id of ${event.targetId?.length} characters`);
       }
       assert.ok(written.some((e) => e.targetId?.startsWith('evil?id')));
       assert.ok(written.some((e) => e.targetId === 'ordinary'));
@@ -203,7 +208,8 @@ for (const backend of backends) {
       assert.equal(written.length, 3, 'no event was lost');
       for (const event of written) {
         assert.ok(!hasControl(event.actor), event.actor);
-        assert.ok(event.actor.length <= 200);
+        assert.ok(event.actor.length <= 45, `${event.actor.length} characters`);
+        assert.equal(event.detail.source_ip, event.actor, 'the detail keeps no more than the actor');
       }
     });
 
@@ -232,32 +238,67 @@ function recordingStore(): { store: Store; written: AuditEvent[] } {
 }
 
 describe('FailedAuthentications bound', () => {
-  it('keeps at most 10,000 distinct pairs (plus one overflow tally) per window, and counts every failure', async () => {
+  it(`gives at most ${PAIRS_PER_MINUTE} distinct pairs a minute an event of their own, and counts every failure`, async () => {
     const { store, written } = recordingStore();
-    const counter = new FailedAuthentications(store, new FakeClock(), (error) => assert.fail(String(error)));
-    const total = 12_000;
-    for (let i = 0; i < total; i++) counter.note(`client-${i}`, `10.0.${Math.floor(i / 250)}.${i % 250}`);
+    const clock = new FakeClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const counter = new FailedAuthentications(store, clock, (error) => assert.fail(String(error)));
+    const noteMany = (from: number, n: number) => {
+      for (let i = from; i < from + n; i++) counter.note(`client-${i}`, `10.0.${i >> 8}.${i & 255}`);
+    };
+    // 3,000 new pairs in the first flush of the minute, 3,000 more in the next: one overflow event each.
+    noteMany(0, 3000);
     await counter.flush();
-    assert.ok(written.length <= 10_001, `${written.length} events for one window`);
-    assert.ok(written.length >= 10_000, 'pairs under the bound each have their event');
+    assert.equal(written.length, PAIRS_PER_MINUTE + 1, `${written.length} events`);
+    clock.advance(5_000);
+    noteMany(3000, 3000);
+    await counter.flush();
+    assert.equal(written.length, PAIRS_PER_MINUTE + 2, 'the minute’s budget is spent: one overflow event');
+    const overflow = written.filter((e) => e.targetId === '*');
+    assert.deepEqual(
+      overflow.map((e) => [e.actor, e.detail.source_ip, e.detail.count]),
+      [
+        ['*', '*', 2000],
+        ['*', '*', 3000],
+      ],
+    );
     assert.equal(
       written.reduce((sum, e) => sum + Number(e.detail.count), 0),
-      total,
+      6000,
       'every failure is counted in some event',
     );
-    for (const event of written) assert.ok(!hasControl(event.targetId ?? ''), event.targetId ?? '');
+    // The next minute has a budget of its own.
+    clock.advance(60_000);
+    noteMany(6000, 10);
+    await counter.flush();
+    assert.equal(written.length, PAIRS_PER_MINUTE + 12);
   });
 
-  it('a pair already counted keeps its own count once the bound is reached', async () => {
+  it('a pair already counted keeps its own count once the budget is spent', async () => {
     const { store, written } = recordingStore();
     const counter = new FailedAuthentications(store, new FakeClock(), (error) => assert.fail(String(error)));
     counter.note('target', '203.0.113.9');
-    for (let i = 0; i < 10_500; i++) counter.note(`noise-${i}`, `10.1.${Math.floor(i / 250)}.${i % 250}`);
+    for (let i = 0; i < PAIRS_PER_MINUTE + 500; i++) counter.note(`noise-${i}`, `10.1.${i >> 8}.${i & 255}`);
     for (let i = 0; i < 9; i++) counter.note('target', '203.0.113.9');
     await counter.flush();
     assert.deepEqual(
       written.filter((e) => e.targetId === 'target').map((e) => [e.actor, e.detail.count]),
       [['203.0.113.9', 10]],
+    );
+  });
+
+  it('writes the events of its kind: failed admin authentications apart from client ones', async () => {
+    const { store, written } = recordingStore();
+    const counter = new FailedAuthentications(
+      store,
+      new FakeClock(),
+      (error) => assert.fail(String(error)),
+      ADMIN_AUTHENTICATION_FAILED,
+    );
+    counter.note('admin-api', '203.0.113.9', true);
+    await counter.flush();
+    assert.deepEqual(
+      written.map((e) => [e.action, e.targetType, e.targetId, e.actor, e.detail.throttled]),
+      [['admin.authentication_failed', 'admin_api', 'admin-api', '203.0.113.9', 1]],
     );
   });
 });

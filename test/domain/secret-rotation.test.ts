@@ -28,8 +28,12 @@ function authenticator(f: DomainFixture) {
       await authenticateClient({ clientId, clientSecret, method: 'client_secret_post' }, '192.0.2.1', {
         clients,
         clock: f.clock,
-        failedAuthentications: { note: (id) => failures.push(id) },
-        throttle: { retryAfter: () => 0 },
+        failedAuthentications: {
+          record: (id) => {
+            failures.push(id);
+            return 0;
+          },
+        },
       });
       return true;
     } catch (error) {

@@ -45,11 +45,11 @@ function contextWith(client: Partial<Client> = {}): OAuthContext & { lookups: st
     },
     keys: { activeSigner: () => signer, jwks: () => ({ keys: [] }) },
     failedAuthentications: {
-      note: (clientId, sourceIp) => {
+      record: (clientId, sourceIp) => {
         failures.push(`${clientId}@${sourceIp}`);
+        return 0;
       },
     },
-    throttle: { retryAfter: () => 0 },
     revocations: {
       revoke: async () => assert.fail('the token endpoint revokes nothing'),
       isRevoked: async () => assert.fail('the token endpoint needs no revocation list'),

@@ -3,9 +3,24 @@ import type { FastifyRequest } from 'fastify';
 import { AdminError } from './admin-error.js';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="lean-auth-admin"' };
+/** Whom the throttle and the audit log name for failed admin authentications. */
+export const ADMIN_SUBJECT = 'admin-api';
 
-/** A check of `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time (digests of equal length). */
-export function adminAuthentication(adminToken: string): (request: FastifyRequest) => Promise<void> {
+/** Where a wrong admin token is told: returns the seconds the caller must wait (0: answer 401). */
+export interface AdminFailures {
+  record(subject: string, sourceIp: string): number;
+}
+
+/**
+ * A check of `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time (digests of equal
+ * length), before anything else: the right token is never refused by the failure throttle. A
+ * wrong one is counted (throttle, audit log) and answered 401, or 429 once its address (or the
+ * admin API as a whole) has failed too often this minute.
+ */
+export function adminAuthentication(
+  adminToken: string,
+  failures: AdminFailures,
+): (request: FastifyRequest) => Promise<void> {
   const expected = createHash('sha256').update(adminToken).digest();
   return async (request) => {
     const header = request.headers.authorization;
@@ -24,7 +39,13 @@ export function adminAuthentication(adminToken: string): (request: FastifyReques
         CHALLENGE,
       );
     const presented = createHash('sha256').update(match[1]).digest();
-    if (!timingSafeEqual(presented, expected))
-      throw new AdminError('unauthorized', 'the admin token is wrong', CHALLENGE);
+    if (timingSafeEqual(presented, expected)) return;
+    const wait = failures.record(ADMIN_SUBJECT, request.ip);
+    if (wait > 0) {
+      throw new AdminError('too_many_requests', `too many failed admin authentications: retry in ${wait} s`, {
+        'Retry-After': String(wait),
+      });
+    }
+    throw new AdminError('unauthorized', 'the admin token is wrong', CHALLENGE);
   };
 }

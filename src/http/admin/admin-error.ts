@@ -9,6 +9,7 @@ export const ADMIN_ERRORS = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  too_many_requests: 429,
   server_error: 500,
   unavailable: 503,
 } as const;

@@ -5,7 +5,7 @@ import type { Deletions } from '../../domain/deletions.js';
 import type { SigningKeys } from '../../domain/signing-keys.js';
 import type { AuditEvent, AuditFilter, Page } from '../../store/store.js';
 import type { Metrics } from '../metrics.js';
-import { adminAuthentication } from './admin-auth.js';
+import { type AdminFailures, adminAuthentication } from './admin-auth.js';
 import { AdminError, handleAdminError } from './admin-error.js';
 import { applicationRoutes } from './routes/application-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
@@ -22,6 +22,8 @@ export interface AdminOptions {
   readonly adminToken: string;
   /** The deployment's issuer, for the servers of /openapi.json. */
   readonly issuer: string;
+  /** Where wrong admin tokens are counted (throttle, audit log). */
+  readonly failures: AdminFailures;
   readonly applications: Applications;
   readonly customers: Customers;
   readonly deletions: Deletions;
@@ -44,15 +46,15 @@ export async function adminRoutes(
       `no admin route for ${request.method} ${request.url.split('?', 1)[0]?.slice(0, 200)}`,
     );
   });
-  app.addHook('onRequest', adminAuthentication(options.adminToken));
+  app.addHook('onRequest', adminAuthentication(options.adminToken, options.failures));
   app.addHook('onSend', async (_request, reply) => {
     reply.header('Cache-Control', 'no-store');
   });
 
   // Not `...options`: Fastify puts this plugin's `prefix` there, and the children would add it again.
-  const { adminToken, issuer, applications, customers, deletions, keys, listAudit } = options;
+  const { adminToken, failures, issuer, applications, customers, deletions, keys, listAudit } = options;
   const routeOptions = {
-    ...{ adminToken, issuer, applications, customers, deletions, keys, listAudit },
+    ...{ adminToken, failures, issuer, applications, customers, deletions, keys, listAudit },
     bodyLimit: ADMIN_BODY_LIMIT,
   };
   await app.register(applicationRoutes, routeOptions);

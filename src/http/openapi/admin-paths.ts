@@ -9,6 +9,7 @@ const ADMIN_ERRORS = {
   400: adminError('Invalid request: malformed JSON, unknown field, wrong type, bad paging'),
   401: adminError('Missing or wrong admin token'),
   404: adminError('Unknown id or path'),
+  429: adminError('A wrong admin token, after too many from this address this minute (Retry-After)'),
 };
 
 /** One admin operation: JSON in and out, behind the admin token. */

@@ -323,6 +323,7 @@ describe('failed client authentications in the audit log', () => {
     assert.equal(known.target_id, client.clientId);
     assert.deepEqual(known.detail, {
       count: 3,
+      throttled: 0,
       source_ip: '203.0.113.7',
       first_at: iso(firstAt),
       last_at: iso(lastAt),
