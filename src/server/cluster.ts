@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import { ThrottleCountsHost } from './cluster-throttle-counters.js';
 import { SHUTDOWN_GRACE_MS, StopRequest } from './shutdown.js';
 import { firstStartBanners, prepareFirstStart, startServer } from './start-server.js';
 
@@ -126,6 +127,8 @@ interface Slot {
 class WorkerPool {
   private readonly slots: Slot[];
   private readonly listening = new WeakSet<Worker>();
+  /** Without Redis, the workers count failed authentications here, together. */
+  private readonly throttleCounts = new ThrottleCountsHost();
   private stopping = false;
   private everReady = false;
   private onReady: (message: ListeningMessage) => void = () => {};
@@ -195,6 +198,7 @@ class WorkerPool {
     slot.worker = worker;
     this.logger.info({ worker: worker.id, workerPid: worker.process.pid }, 'worker started');
     worker.on('message', (message: unknown) => {
+      if (this.throttleCounts.handle(worker, message)) return;
       if (isFailedMessage(message)) slot.failure = message.message;
       if (!isListeningMessage(message)) return;
       this.listening.add(worker);

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Config } from '../config/config.js';
 import { Applications } from '../domain/applications.js';
 import { AuditTrail } from '../domain/audit-trail.js';
@@ -176,11 +177,15 @@ export async function openServices(
 
 /**
  * The counters the instances of a deployment share: Redis with REDIS_URL (ioredis is loaded only
- * then: megabytes of RSS otherwise), else none.
+ * then: megabytes of RSS otherwise), the cluster's primary in a worker of WORKERS=n, else none.
  */
 async function sharedThrottleCounters(
   config: Config,
 ): Promise<(SharedThrottleCounters & { close(): Promise<void> }) | undefined> {
-  if (config.redisUrl === undefined) return undefined;
-  return (await import('./redis-throttle-counters.js')).redisThrottleCounters(config.redisUrl);
+  if (config.redisUrl !== undefined) {
+    return (await import('./redis-throttle-counters.js')).redisThrottleCounters(config.redisUrl);
+  }
+  return cluster.isWorker
+    ? (await import('./cluster-throttle-counters.js')).clusterThrottleCounters()
+    : undefined;
 }
