@@ -57,6 +57,8 @@ export interface Config {
   readonly keyRotationIntervalMs: number;
   /** REDIS_URL: share the brute-force throttling counters of all instances in this Redis. Default: none (in memory). */
   readonly redisUrl: string | undefined;
+  /** REDIS_PREFIX: the start of every Redis key and channel of this deployment. Default `lean-auth:<ISSUER>:`. */
+  readonly redisPrefix: string;
   /**
    * TRUST_PROXY: the proxies whose X-Forwarded-For gives the caller's address (throttling, audit):
    * their number (`1`), or their addresses/CIDRs separated by commas (`10.0.0.0/8,loopback`).
@@ -99,6 +101,7 @@ export const CONFIG_VARIABLES = [
   'SECRET_ROTATION_GRACE',
   'KEY_ROTATION_INTERVAL',
   'REDIS_URL',
+  'REDIS_PREFIX',
   'TRUST_PROXY',
   'CACHE_STALE_TTL',
   'WORKERS',
@@ -169,6 +172,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (redisUrl !== undefined && !/^rediss?:\/\/./.test(redisUrl)) {
     problems.push(`REDIS_URL must start with redis:// or rediss://, got '${redactUrl(redisUrl)}'`);
   }
+  const redisPrefix = read('REDIS_PREFIX');
+  if (redisPrefix !== undefined && !/^[!-~]{1,200}$/.test(redisPrefix)) {
+    problems.push(
+      `REDIS_PREFIX must be at most 200 printable ASCII characters without spaces, got '${redisPrefix.slice(0, 60)}'`,
+    );
+  }
   const trustProxy = parseTrustProxy(read('TRUST_PROXY'), problems);
   const certFile = read('TLS_CERT_FILE');
   const keyFile = read('TLS_KEY_FILE');
@@ -209,6 +218,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     secretRotationGraceSeconds,
     keyRotationIntervalMs,
     redisUrl,
+    redisPrefix: redisPrefix ?? `lean-auth:${issuer}:`,
     trustProxy,
     cacheStaleTtlSeconds,
     workers,

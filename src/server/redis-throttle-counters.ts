@@ -1,14 +1,19 @@
 import { Redis } from 'ioredis';
 import type { SharedThrottleCounters } from '../domain/auth-throttle.js';
 
-const PREFIX = 'lean-auth:throttle:';
-const CHANNEL = 'lean-auth:throttle-blocks';
-
 /**
- * Throttling counters in Redis (REDIS_URL), shared by every instance. Commands fail fast while Redis
- * is away (no offline queue): each instance then goes on with its own counts.
+ * Throttling counters in Redis (REDIS_URL), shared by every instance of one deployment: its keys
+ * and its channel start with `prefix` (REDIS_PREFIX), so that deployments sharing a Redis share
+ * no counts and no blocks. Commands fail fast while Redis is away (no offline queue): each
+ * instance then goes on with its own counts. What arrives on the channel is handed on unchecked:
+ * the throttle checks every block it is told of.
  */
-export function redisThrottleCounters(url: string): SharedThrottleCounters & { close(): Promise<void> } {
+export function redisThrottleCounters(
+  url: string,
+  prefix: string,
+): SharedThrottleCounters & { close(): Promise<void> } {
+  const counterPrefix = `${prefix}throttle:`;
+  const channel = `${prefix}throttle-blocks`;
   const options = {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -21,13 +26,13 @@ export function redisThrottleCounters(url: string): SharedThrottleCounters & { c
   redis.on('error', () => {});
   subscriber.on('error', () => {});
   const listeners: ((key: string, until: number) => void)[] = [];
-  subscriber.subscribe(CHANNEL).catch(() => {});
-  subscriber.on('message', (_channel: string, message: string) => {
-    const [until, key] = [
-      Number(message.slice(0, message.indexOf(' '))),
-      message.slice(message.indexOf(' ') + 1),
-    ];
-    if (Number.isFinite(until) && key) for (const listener of listeners) listener(key, until);
+  subscriber.subscribe(channel).catch(() => {});
+  subscriber.on('message', (from: string, message: string) => {
+    const space = message.indexOf(' ');
+    if (from !== channel || space === -1) return;
+    const until = Number(message.slice(0, space));
+    const key = message.slice(space + 1);
+    for (const listener of listeners) listener(key, until);
   });
 
   return {
@@ -35,14 +40,14 @@ export function redisThrottleCounters(url: string): SharedThrottleCounters & { c
       const window = Math.floor(Date.now() / windowMs);
       const multi = redis.multi();
       for (const key of keys) {
-        const name = `${PREFIX}${window}:${key}`;
+        const name = `${counterPrefix}${window}:${key}`;
         multi.incr(name).pexpire(name, windowMs * 2);
       }
       const results = (await multi.exec()) ?? [];
       return keys.map((_key, i) => Number(results[i * 2]?.[1] ?? 0));
     },
     async publishBlock(key, until) {
-      await redis.publish(CHANNEL, `${until} ${key}`);
+      await redis.publish(channel, `${until} ${key}`);
     },
     onBlock(listener) {
       listeners.push(listener);

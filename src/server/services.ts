@@ -183,7 +183,10 @@ async function sharedThrottleCounters(
   config: Config,
 ): Promise<(SharedThrottleCounters & { close(): Promise<void> }) | undefined> {
   if (config.redisUrl !== undefined) {
-    return (await import('./redis-throttle-counters.js')).redisThrottleCounters(config.redisUrl);
+    return (await import('./redis-throttle-counters.js')).redisThrottleCounters(
+      config.redisUrl,
+      config.redisPrefix,
+    );
   }
   return cluster.isWorker
     ? (await import('./cluster-throttle-counters.js')).clusterThrottleCounters()

@@ -556,3 +556,17 @@ describe('loadConfig', () => {
     assert.equal(config.port, 8080);
   });
 });
+
+describe('loadConfig: the throttle settings', () => {
+  it('prefixes Redis keys per deployment: by default from the issuer, or REDIS_PREFIX', () => {
+    assert.equal(loadConfig({}, CWD).redisPrefix, 'lean-auth:http://localhost:8080:');
+    assert.equal(
+      loadConfig({ ISSUER: 'https://auth.example.com/' }, CWD).redisPrefix,
+      'lean-auth:https://auth.example.com:',
+    );
+    assert.equal(loadConfig({ REDIS_PREFIX: 'eu-sandbox:' }, CWD).redisPrefix, 'eu-sandbox:');
+    for (const bad of ['two words', 'x'.repeat(201), 'tab\there']) {
+      assert.match(problemOf({ REDIS_PREFIX: bad }, 'REDIS_PREFIX'), /printable/);
+    }
+  });
+});

@@ -160,7 +160,9 @@ describe('throttling shared through Redis by two instances (proof 4)', { skip, t
       assert.equal((await requestToken(base, client, attacker)).status, 200, base);
       assertThrottled(await requestToken(base, wrong, attacker), base);
     }
-    assert.ok((await throttleKeys(attacker)).length > 0, 'the counters are kept in Redis');
+    const keys = await throttleKeys(attacker);
+    assert.ok(keys.length > 0, 'the counters are kept in Redis');
+    for (const key of keys) assert.ok(key.startsWith('lean-auth:http://lean-auth.test:throttle:'), key);
   });
 
   it('refuses an address guessing many client_ids on both instances after the shared address limit', async () => {

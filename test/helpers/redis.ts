@@ -54,7 +54,7 @@ export async function skipWithoutRedis(): Promise<string | false> {
   return reason;
 }
 
-/** The throttling counters in the tests' Redis database whose names mention `token`. */
+/** The throttling counters in the tests' Redis database whose names mention `token` (any REDIS_PREFIX). */
 export async function throttleKeys(token: string): Promise<string[]> {
   const redis = connect(testRedisUrl());
   try {
@@ -62,7 +62,13 @@ export async function throttleKeys(token: string): Promise<string[]> {
     const keys: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `lean-auth:throttle:*${token}*`, 'COUNT', 1000);
+      const [next, batch] = await redis.scan(
+        cursor,
+        'MATCH',
+        `lean-auth:*throttle:*${token}*`,
+        'COUNT',
+        1000,
+      );
       cursor = next;
       keys.push(...batch);
     } while (cursor !== '0');
