@@ -59,6 +59,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** REDIS_PREFIX: the start of every Redis key and channel of this deployment. Default `lean-auth:<ISSUER>:`. */
   readonly redisPrefix: string;
+  /** AUDIT_RETENTION_DAYS: audit events older than this are deleted in the background; 0 keeps them. Default 400. */
+  readonly auditRetentionDays: number;
   /**
    * TRUST_PROXY: the proxies whose X-Forwarded-For gives the caller's address (throttling, audit):
    * their number (`1`), or their addresses/CIDRs separated by commas (`10.0.0.0/8,loopback`).
@@ -102,6 +104,7 @@ export const CONFIG_VARIABLES = [
   'KEY_ROTATION_INTERVAL',
   'REDIS_URL',
   'REDIS_PREFIX',
+  'AUDIT_RETENTION_DAYS',
   'TRUST_PROXY',
   'CACHE_STALE_TTL',
   'WORKERS',
@@ -178,6 +181,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       `REDIS_PREFIX must be at most 200 printable ASCII characters without spaces, got '${redisPrefix.slice(0, 60)}'`,
     );
   }
+  const auditRetentionDays = integer(
+    'AUDIT_RETENTION_DAYS',
+    read('AUDIT_RETENTION_DAYS'),
+    { fallback: 400, min: 0, max: 36_500 },
+    problems,
+  );
   const trustProxy = parseTrustProxy(read('TRUST_PROXY'), problems);
   const certFile = read('TLS_CERT_FILE');
   const keyFile = read('TLS_KEY_FILE');
@@ -219,6 +228,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     keyRotationIntervalMs,
     redisUrl,
     redisPrefix: redisPrefix ?? `lean-auth:${issuer}:`,
+    auditRetentionDays,
     trustProxy,
     cacheStaleTtlSeconds,
     workers,

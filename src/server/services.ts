@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { Config } from '../config/config.js';
 import { Applications } from '../domain/applications.js';
+import { AuditRetention } from '../domain/audit-retention.js';
 import { AuditTrail } from '../domain/audit-trail.js';
 import {
   ADMIN_THROTTLE_LIMITS,
@@ -57,11 +58,13 @@ export interface Services {
    */
   readonly clientFailures: AuthenticationFailures;
   readonly adminFailures: AuthenticationFailures;
+  readonly auditRetention: AuditRetention;
   /**
    * What a long-running server does beside answering requests (a one-shot CLI command does none
    * of it): follow other processes' changes, hold every application in the client directory
    * (`clientDirectory.loaded()` says when it does), write the failed-authentication counts, purge
-   * expired revocations, and rotate the signing key when KEY_ROTATION_INTERVAL says so.
+   * expired revocations and audit events past their retention, and rotate the signing key when
+   * KEY_ROTATION_INTERVAL says so.
    */
   runInBackground(): void;
   close(): Promise<void>;
@@ -114,6 +117,12 @@ export async function openServices(
     shared,
     onError,
   });
+  const auditRetention = new AuditRetention(
+    store,
+    clock,
+    config.auditRetentionDays,
+    reportError('purging audit events past their retention failed'),
+  );
 
   const clientDirectory = new ClientDirectory(store, clock, feed, {
     defaultLifetimes: { api: config.apiTokenTtl, customer: config.customerTokenTtl },
@@ -137,6 +146,7 @@ export async function openServices(
     cachesInStep: () => feed.noticesLostSince === null,
     clientFailures: new AuthenticationFailures(clientThrottle, failedAuthentications),
     adminFailures: new AuthenticationFailures(adminThrottle, failedAdminAuthentications),
+    auditRetention,
 
     runInBackground() {
       if (stops.length > 0) return;
@@ -153,6 +163,7 @@ export async function openServices(
       failedAuthentications.start();
       failedAdminAuthentications.start();
       revocations.startPurging();
+      auditRetention.start();
       const schedule = setInterval(
         () => void keys.rotateIfDue().catch(reportError('scheduled key rotation failed')),
         KEY_SCHEDULE_CHECK_MS,
@@ -161,6 +172,7 @@ export async function openServices(
       stops.push(
         () => clearInterval(schedule),
         () => revocations.stopPurging(),
+        () => auditRetention.stop(),
       );
     },
 

@@ -395,6 +395,18 @@ export class KyselyStore implements Store {
       .execute();
   }
 
+  async purgeAuditEvents(before: number, limit: number): Promise<number> {
+    // A DELETE with LIMIT is not SQL both backends take; a keyed subquery is, and uses the index on at.
+    const oldest = this.db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('at', '<', before)
+      .orderBy('at')
+      .limit(limit);
+    const result = await this.db.deleteFrom('audit_events').where('id', 'in', oldest).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async listAuditEvents(filter: AuditFilter, page: Page): Promise<AuditEvent[]> {
     let query = this.db
       .selectFrom('audit_events')

@@ -220,6 +220,8 @@ export interface Store {
   insertAuditEvents(events: readonly AuditEvent[]): Promise<void>;
   /** Events matching the filter, newest first; `page.after` is the id of the last event seen. */
   listAuditEvents(filter: AuditFilter, page: Page): Promise<AuditEvent[]>;
+  /** Deletes at most `limit` events older than `before` (ms), oldest first; returns how many. */
+  purgeAuditEvents(before: number, limit: number): Promise<number>;
 
   /**
    * A secret a sandbox made for itself, by name: the stored value, or else `generate()`'s, stored

@@ -557,7 +557,7 @@ describe('loadConfig', () => {
   });
 });
 
-describe('loadConfig: the throttle settings', () => {
+describe('loadConfig: the throttle and audit settings', () => {
   it('prefixes Redis keys per deployment: by default from the issuer, or REDIS_PREFIX', () => {
     assert.equal(loadConfig({}, CWD).redisPrefix, 'lean-auth:http://localhost:8080:');
     assert.equal(
@@ -567,6 +567,15 @@ describe('loadConfig: the throttle settings', () => {
     assert.equal(loadConfig({ REDIS_PREFIX: 'eu-sandbox:' }, CWD).redisPrefix, 'eu-sandbox:');
     for (const bad of ['two words', 'x'.repeat(201), 'tab\there']) {
       assert.match(problemOf({ REDIS_PREFIX: bad }, 'REDIS_PREFIX'), /printable/);
+    }
+  });
+
+  it('keeps audit events 400 days by default; AUDIT_RETENTION_DAYS=0 keeps them for ever', () => {
+    assert.equal(loadConfig({}, CWD).auditRetentionDays, 400);
+    assert.equal(loadConfig({ AUDIT_RETENTION_DAYS: '0' }, CWD).auditRetentionDays, 0);
+    assert.equal(loadConfig({ AUDIT_RETENTION_DAYS: '30' }, CWD).auditRetentionDays, 30);
+    for (const bad of ['-1', '1.5', 'forever', '36501']) {
+      assert.match(problemOf({ AUDIT_RETENTION_DAYS: bad }, 'AUDIT_RETENTION_DAYS'), /whole number/);
     }
   });
 });

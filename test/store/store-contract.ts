@@ -968,6 +968,19 @@ export function storeContract(
           assert.deepEqual(await store.listAuditEvents({}, { limit: 10, after: last }), []);
           assert.deepEqual(await store.listAuditEvents({}, { limit: 10, after: randomUUID() }), []);
         }));
+
+      it('purgeAuditEvents deletes events older than the cut, oldest first, at most limit at a time', () =>
+        withStore(async (store) => {
+          const events = [5, 1, 4, 2, 3, 10, 11].map((offset) => auditEvent(T0 + offset));
+          await store.insertAuditEvents(events);
+          assert.equal(await store.purgeAuditEvents(T0 + 1, 100), 0, 'the cut itself is kept');
+          assert.equal(await store.purgeAuditEvents(T0 + 10, 2), 2);
+          const left = async () => (await store.listAuditEvents({}, { limit: 100 })).map((e) => e.at - T0);
+          assert.deepEqual(await left(), [11, 10, 5, 4, 3], 'the two oldest went first');
+          assert.equal(await store.purgeAuditEvents(T0 + 10, 100), 3);
+          assert.deepEqual(await left(), [11, 10]);
+          assert.equal(await store.purgeAuditEvents(T0 + 10, 100), 0);
+        }));
     });
 
     describe('transactions', () => {
