@@ -4,10 +4,13 @@
  */
 export function printable(text: string, max: number): string {
   const cut = text.length > max ? text.slice(0, max) : text;
-  let safe = '';
   for (let i = 0; i < cut.length; i++) {
-    const code = cut.charCodeAt(i);
-    safe += code < 0x20 || code === 0x7f ? '?' : cut[i];
+    if (isControl(cut.charCodeAt(i)))
+      return [...cut].map((c) => (isControl(c.charCodeAt(0)) ? '?' : c)).join('');
   }
-  return safe;
+  return cut;
+}
+
+function isControl(code: number): boolean {
+  return code < 0x20 || code === 0x7f;
 }
