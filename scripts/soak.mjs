@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run soak`: a realistic mix against a real server on loopback for SOAK_SECONDS (default 600):
-// 90% valid api and customer token requests, 8% wrong secrets (each from an X-Forwarded-For
-// address of its own, TRUST_PROXY=loopback, so the brute-force throttle never turns them into 429s),
+// 90% valid api and customer token requests, 8% wrong secrets (from X-Forwarded-For addresses in
+// turn, TRUST_PROXY=loopback; answered 401, or 429 once the failure throttle refuses them),
 // 2% malformed requests. It starts the compiled `lean-auth serve` on a temporary SQLite file with
 // 4 applications of 3 customers each, drives it with autocannon, and prints requests, answers by
 // status, p50/p99 latency and the server's RSS at the start, middle and end.

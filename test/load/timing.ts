@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { THROTTLE_LIMITS } from '../../src/domain/auth-throttle.js';
 import { startLiveServer } from './live-server.js';
 import { bootstrapMedianDifference, type MedianDifference, quantile, seededRandom } from './statistics.js';
 
@@ -7,11 +8,12 @@ import { bootstrapMedianDifference, type MedianDifference, quantile, seededRando
  * Whether "unknown client_id" and "known client_id, wrong secret" can be told apart by the time
  * the token endpoint takes to refuse them (they get the same answer, byte for byte). Thousands of
  * requests of each kind, interleaved in random order over one keep-alive connection, one at a time,
- * each from an X-Forwarded-For address of its own (TRUST_PROXY=loopback) so that the brute-force
- * throttle never answers instead; then the difference of the medians with a bootstrap 95%
- * confidence interval. Two unknown kinds: ids that repeat (the server remembers an unknown id once
- * it has looked it up, as it keeps known ones) and an id never seen before each time (a first look
- * in the database), the second being what an attacker probing for ids sends.
+ * each from an X-Forwarded-For address of its own (TRUST_PROXY=loopback), and over enough
+ * applications (and as many repeated unknown ids) that no client_id fails more often than the
+ * throttle allows, so that it never answers 429 instead; then the difference of the medians with a
+ * bootstrap 95% confidence interval. Two unknown kinds: ids that repeat (the server remembers an
+ * unknown id once it has looked it up, as it keeps known ones) and an id never seen before each
+ * time (a first look in the database), the second being what an attacker probing for ids sends.
  */
 export interface TimingOptions {
   /** Requests of each kind. Default 5000. */
@@ -45,7 +47,9 @@ export async function runTiming(options: TimingOptions = {}): Promise<TimingRepo
   const seed = options.seed ?? randomBytes(4).readUInt32BE();
   const random = seededRandom(seed);
   // LOG_LEVEL=warn: the access log would be the same for both kinds, and only add noise.
-  const server = await startLiveServer({ apps: 8, customersPerApp: 0, logLevel: 'warn' });
+  // Each client_id fails at most THROTTLE_LIMITS.client - 10 times in the whole run.
+  const apps = Math.max(8, Math.ceil((warmup + requests) / (THROTTLE_LIMITS.client - 10)));
+  const server = await startLiveServer({ apps, customersPerApp: 0, logLevel: 'warn' });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const { hostname, port } = new URL(server.url);
   const unknownIds = Array.from({ length: server.clients.length }, () => randomUUID());
