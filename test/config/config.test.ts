@@ -561,7 +561,7 @@ describe('loadConfig: the throttle and audit settings', () => {
   it('prefixes Redis keys per deployment: by default from the issuer, or REDIS_PREFIX', () => {
     assert.equal(loadConfig({}, CWD).redisPrefix, 'lean-auth:http://localhost:8080:');
     assert.equal(
-      loadConfig({ ISSUER: 'https://auth.example.com/' }, CWD).redisPrefix,
+      loadConfig({ LEAN_AUTH_ENV: 'sandbox', ISSUER: 'https://auth.example.com/' }, CWD).redisPrefix,
       'lean-auth:https://auth.example.com:',
     );
     assert.equal(loadConfig({ REDIS_PREFIX: 'eu-sandbox:' }, CWD).redisPrefix, 'eu-sandbox:');

@@ -9,6 +9,12 @@ import { deleteThrottleKeys, skipWithoutRedis, testRedisUrl, throttleKeys } from
 const LISTENING = 'lean-auth is listening';
 /** How long a block published by one instance may take to reach the other. */
 const PROPAGATION_MS = 2_000;
+/**
+ * Between two guesses: the shared count arrives in the background, and on a busy machine Redis
+ * was seen to take 50 ms to answer; a burst faster than that is counted late, by design.
+ */
+const GUESS_PACE_MS = 100;
+const pace = () => new Promise((resolve) => setTimeout(resolve, GUESS_PACE_MS));
 /** No request may take longer than this; a hang fails the test instead of stalling it. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -142,10 +148,12 @@ describe('throttling shared through Redis by two instances (proof 4)', { skip, t
         const real = await requestToken(base, client, realClient);
         assert.equal(real.status, 200, `real client at ${base}, round ${i}: ${JSON.stringify(real.body)}`);
       }
+      await pace();
     }
     const failures = statuses.filter((status) => status === 401).length;
-    // Counted apart, each instance would answer THROTTLE_LIMITS.pair guesses 401 before refusing;
-    // counted together, the two answer that many in all (one more if a block is still on its way).
+    // Counted apart, each instance would answer THROTTLE_LIMITS.pair guesses 401 before refusing
+    // (twice that in all); counted together, the two answer that many in all (one more if a count
+    // or a block is still on its way).
     assert.ok(
       failures >= THROTTLE_LIMITS.pair && failures <= THROTTLE_LIMITS.pair + 1,
       `401 answered ${failures} times: ${statuses.join(' ')}`,
@@ -176,11 +184,12 @@ describe('throttling shared through Redis by two instances (proof 4)', { skip, t
       const reply = await requestToken(bases[i % 2] as string, unknown, guesser);
       if (reply.status === 401) failures++;
       else assertThrottled(reply, `guess ${i}`);
+      await pace();
     }
     // Counted apart, neither instance would reach the limit (every guess 401). Counted together,
-    // the limit, and a few more while a shared count or a block is on its way on a busy machine.
+    // the limit (one more if a count or a block is still on its way).
     assert.ok(
-      failures <= THROTTLE_LIMITS.address + 3,
+      failures <= THROTTLE_LIMITS.address + 1,
       `401 answered ${failures} times; the instances count apart`,
     );
     for (const base of bases) {
