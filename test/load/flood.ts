@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import type { FloodPlan, FloodResult } from './flood-sender.js';
 import { type LiveServer, startLiveServer } from './live-server.js';
@@ -9,7 +10,9 @@ import { type LiveServer, startLiveServer } from './live-server.js';
  * another address, from the honest traffic's own address, and from addresses that rotate. The
  * honest load is autocannon from 127.0.0.1 at full speed; the flood comes from a child process
  * bound to other loopback addresses (127.0.0.2, …: all of 127/8 is this machine), at a set rate.
- * Also checked: no honest request is refused, whatever the flood did from its address.
+ * The run without a flood comes first and last, and the two are averaged: on a shared machine the
+ * other load drifts. The server's CPU time per phase gives what a failing request costs it, which
+ * drifts less than throughput. Also checked: no honest request is refused, whatever the flood did.
  */
 export interface FloodOptions {
   /** Seconds each phase measures (after a second of warm-up). Default 8. */
@@ -29,6 +32,8 @@ export interface PhaseReport {
   readonly honestRefused: number;
   readonly honestP50Ms: number;
   readonly honestP99Ms: number;
+  /** The server process's CPU time in the phase, as a share of one core. */
+  readonly serverCpu: number;
   /** The flood as achieved: sent and answered a second, and its answers by status. */
   readonly flood:
     | { sentPerSecond: number; answeredPerSecond: number; statuses: Record<string, number> }
@@ -70,6 +75,7 @@ const PHASES: readonly Phase[] = [
       requestsPerConnection: 100,
     },
   },
+  { name: 'no flood, again' },
 ];
 
 export async function runFloodMeasurement(options: FloodOptions = {}): Promise<FloodReport> {
@@ -131,7 +137,9 @@ async function measure(
       timeout: 10,
     });
   await load(warmup);
+  const cpuBefore = cpuSeconds(server.pid);
   const result = await load(seconds);
+  const serverCpu = (cpuSeconds(server.pid) - cpuBefore) / seconds;
   const floodResult = await flood;
   const tokens = result.statusCodeStats['200']?.count ?? 0;
   return {
@@ -140,12 +148,25 @@ async function measure(
     honestRefused: result.non2xx + result.errors + result.timeouts,
     honestP50Ms: result.latency.p50,
     honestP99Ms: result.latency.p99,
+    serverCpu,
     flood: floodResult && {
       sentPerSecond: Math.round(floodResult.sent / floodResult.seconds),
       answeredPerSecond: Math.round(floodResult.answered / floodResult.seconds),
       statuses: floodResult.statuses,
     },
   };
+}
+
+/** The CPU time a process has used, user and system, in seconds (Linux /proc; NaN elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Runs the flood sender in a child process of its own; resolves with what it counted. */
@@ -162,21 +183,31 @@ function sendFlood(plan: FloodPlan): Promise<FloodResult> {
 }
 
 export function formatFloodReport(report: FloodReport): string {
-  const baseline = report.phases[0]?.honestTokensPerSecond ?? 0;
+  const none = report.phases.filter((p) => p.flood === undefined);
+  const baseline = none.reduce((sum, p) => sum + p.honestTokensPerSecond, 0) / Math.max(1, none.length);
+  const cpuPerToken =
+    none.reduce((sum, p) => sum + p.serverCpu / p.honestTokensPerSecond, 0) / Math.max(1, none.length);
   const lines = [
     `flood: honest token requests (autocannon, 127.0.0.1) against failing ones (target ${report.rate}/s), ${report.seconds} s a phase`,
-    '  phase                           honest tokens/s   vs none   p50 ms   p99 ms   refused   flood sent/s   answered/s   flood answers',
+    '  phase                           honest tokens/s   vs none   p50 ms   p99 ms   refused   server CPU   flood sent/s   µs CPU/failure   flood answers',
   ];
   for (const p of report.phases) {
     const share = baseline > 0 ? `${Math.round((p.honestTokensPerSecond / baseline) * 100)}%` : '-';
+    // What the server spent beyond the honest tokens it issued, per failing request answered.
+    const perFailure = p.flood
+      ? `${Math.round(((p.serverCpu - p.honestTokensPerSecond * cpuPerToken) / p.flood.answeredPerSecond) * 1e6)}`
+      : '-';
     const statuses = p.flood
       ? Object.entries(p.flood.statuses)
           .map(([status, count]) => `${status}×${count}`)
           .join(' ')
       : '';
     lines.push(
-      `  ${p.name.padEnd(31)} ${String(p.honestTokensPerSecond).padStart(15)}   ${share.padStart(7)}   ${String(p.honestP50Ms).padStart(6)}   ${String(p.honestP99Ms).padStart(6)}   ${String(p.honestRefused).padStart(7)}   ${String(p.flood?.sentPerSecond ?? '-').padStart(12)}   ${String(p.flood?.answeredPerSecond ?? '-').padStart(10)}   ${statuses}`,
+      `  ${p.name.padEnd(31)} ${String(p.honestTokensPerSecond).padStart(15)}   ${share.padStart(7)}   ${String(p.honestP50Ms).padStart(6)}   ${String(p.honestP99Ms).padStart(6)}   ${String(p.honestRefused).padStart(7)}   ${`${Math.round(p.serverCpu * 100)}%`.padStart(10)}   ${String(p.flood?.sentPerSecond ?? '-').padStart(12)}   ${perFailure.padStart(14)}   ${statuses}`,
     );
   }
+  lines.push(
+    `  (vs none: against the mean of the two runs without a flood; µs CPU/failure: the server's CPU time beyond ${Math.round(cpuPerToken * 1e6)} µs per honest token, per failing request answered)`,
+  );
   return lines.join('\n');
 }
