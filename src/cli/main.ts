@@ -37,7 +37,7 @@ function help(): string {
     `  ${Object.keys(CONFIG_FLAGS)
       .map((f) => `--${f}`)
       .join(' ')}`,
-    'which override the environment variables of the same name (see README.md).',
+    'which override the environment variables of the same name (see docs/cli.md).',
   );
   return lines.join('\n');
 }
