@@ -12,7 +12,7 @@ import { AccessLog } from './access-log.js';
 import { adminAuthentication } from './admin/admin-auth.js';
 import { ADMIN_PREFIX, type AdminOptions, adminRoutes } from './admin/admin-routes.js';
 import { handleError } from './error-reply.js';
-import { answerClientError, answerFrameworkError } from './framework-errors.js';
+import { answerClientError, answerFrameworkError, answerNotFound } from './framework-errors.js';
 import { Metrics } from './metrics.js';
 import { lazyChildLoggerFactory } from './request-logger.js';
 import { healthRoutes, type NotReady } from './routes/health-routes.js';
@@ -100,15 +100,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (error instanceof OAuthError) metrics.oauthError(error.error);
     return handleError(error, request, reply);
   });
-  app.setNotFoundHandler(async (request, reply) =>
-    reply
-      .code(404)
-      .header('Cache-Control', 'no-store')
-      .send({
-        error: 'not_found',
-        error_description: `no route for ${request.method} ${request.url.split('?', 1)[0]?.slice(0, 200)}`,
-      }),
-  );
+  app.setNotFoundHandler(answerNotFound);
 
   if (options.public) {
     const { oauth, checkReady } = options.public;

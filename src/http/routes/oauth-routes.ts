@@ -5,7 +5,7 @@ import { INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH } from '../../oauth/met
 import type { OAuthContext, OAuthRequest } from '../../oauth/ports.js';
 import { handleRevocation } from '../../oauth/revocation.js';
 import { handleTokenRequest } from '../../oauth/token-endpoint.js';
-import { NO_STORE, sendOAuthError } from '../error-reply.js';
+import { NO_STORE } from '../error-reply.js';
 import type { Metrics } from '../metrics.js';
 import { tokenResponseSchema } from '../openapi/contract-schemas.js';
 
@@ -56,11 +56,11 @@ export async function oauthRoutes(
     app.route({
       method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       url: path,
-      handler: async (request, reply) =>
-        sendOAuthError(
-          reply.header('Allow', 'POST'),
-          new OAuthError('invalid_request', `${request.method} is not allowed here: use POST`, 405),
-        ),
+      handler: async (request) => {
+        throw new OAuthError('invalid_request', `${request.method} is not allowed here: use POST`, 405, {
+          Allow: 'POST',
+        });
+      },
     });
   }
 }
