@@ -14,6 +14,7 @@ import { ADMIN_PREFIX, type AdminOptions, adminRoutes } from './admin/admin-rout
 import { handleError } from './error-reply.js';
 import { answerClientError, answerFrameworkError, answerNotFound } from './framework-errors.js';
 import { Metrics } from './metrics.js';
+import { RouteCatalogue } from './openapi/route-catalogue.js';
 import { lazyChildLoggerFactory } from './request-logger.js';
 import { healthRoutes, type NotReady } from './routes/health-routes.js';
 import { OAUTH_BODY_LIMIT, oauthRoutes } from './routes/oauth-routes.js';
@@ -36,6 +37,11 @@ export interface AppOptions {
   readonly admin?: AdminOptions;
   /** Shared by the public and the admin server of one process; a new set when omitted. */
   readonly metrics?: Metrics;
+  /**
+   * The routes /openapi.json describes: shared by the public and the admin server of one process, so
+   * that the admin port describes both surfaces; a new one when omitted.
+   */
+  readonly catalogue?: RouteCatalogue;
   /** Serve HTTPS with this certificate and key (PEM), read from TLS_CERT_FILE and TLS_KEY_FILE. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
 }
@@ -95,6 +101,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   if (options.trustProxy) ignoreUnusableForwardedFor(app);
 
+  const catalogue = options.catalogue ?? new RouteCatalogue();
+  catalogue.watch(app);
   const metrics = options.metrics ?? new Metrics();
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof OAuthError) metrics.oauthError(error.error);
@@ -112,7 +120,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(adminRoutes, { ...options.admin, metrics, prefix: ADMIN_PREFIX });
   }
   const issuer = options.public?.oauth.issuer ?? options.admin?.issuer;
-  if (issuer !== undefined) await app.register(openApiRoute, { issuer, admin: options.admin !== undefined });
+  if (issuer !== undefined) {
+    await app.register(openApiRoute, { issuer, admin: options.admin !== undefined, catalogue });
+  }
   return app;
 }
 
