@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { OAuthError } from '../../oauth/errors.js';
+import { handleTokenRequest } from '../../oauth/grants/index.js';
 import { handleIntrospection } from '../../oauth/introspection.js';
 import { INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH } from '../../oauth/metadata.js';
 import type { OAuthContext, OAuthRequest } from '../../oauth/ports.js';
 import { handleRevocation } from '../../oauth/revocation.js';
-import { handleTokenRequest } from '../../oauth/token-endpoint.js';
 import { NO_STORE } from '../error-reply.js';
 import type { Metrics } from '../metrics.js';
 import { tokenRequestSchema, tokenResponseSchema } from '../openapi/contract-schemas.js';
