@@ -4,7 +4,7 @@ import { SETTINGS } from './settings/index.js';
 /** Where the generated part of docs/configuration.md starts and ends. */
 export const GENERATED_START =
   '<!-- Generated from src/config/settings/ by `npm run docs:config`: edit there. -->';
-export const GENERATED_END = '<!-- End of the generated part. -->';
+const GENERATED_END = '<!-- End of the generated part. -->';
 
 /** The settings part of docs/configuration.md: one section per heading, one entry per setting. */
 export function renderSettingsPage(): string {
