@@ -1,6 +1,15 @@
 import { urlHasPassword } from '../config/database-url.js';
 import { DURATION_FORMS, parseDurationSeconds } from '../config/duration.js';
+import { SETTINGS } from '../config/settings/index.js';
 import { UsageError } from './command.js';
+
+/**
+ * The configuration flags (`port` → `PORT`), from the configuration table: every setting but the
+ * secrets, which stay out of argv (and `ps`).
+ */
+export const CONFIG_FLAGS: Readonly<Record<string, string>> = Object.fromEntries(
+  SETTINGS.flatMap((row) => (row.flag === null ? [] : [[row.flag.slice(2), row.name]])),
+);
 
 /**
  * Refuses configuration flags (variable name → value) whose URL carries a password: every user of
@@ -10,7 +19,7 @@ export function refusePasswordsInFlags(flags: Readonly<Record<string, string>>):
   for (const [name, value] of Object.entries(flags)) {
     if (name.endsWith('_URL') && urlHasPassword(value)) {
       throw new UsageError(
-        `--${name.toLowerCase().replaceAll('_', '-')} carries a password, which any user of this machine ` +
+        `--${flagOf(name)} carries a password, which any user of this machine ` +
           `can read in the process list: set ${name} in the environment instead`,
       );
     }
@@ -80,4 +89,9 @@ export function list(
     ?.split(',')
     .map((item) => item.trim())
     .filter(Boolean);
+}
+
+/** The flag of a configuration variable, without its dashes. */
+function flagOf(name: string): string | undefined {
+  return Object.entries(CONFIG_FLAGS).find(([, variable]) => variable === name)?.[0];
 }

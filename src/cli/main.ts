@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../config/config.js';
+import { ConfigError, loadConfig } from '../config/config.js';
 import { DomainError } from '../domain/domain-error.js';
-import { refusePasswordsInFlags } from './arguments.js';
+import { CONFIG_FLAGS, refusePasswordsInFlags } from './arguments.js';
 import { type Command, UsageError } from './command.js';
 import { appsCommands } from './commands/apps.js';
 import { customersCommands } from './commands/customers.js';
@@ -14,14 +14,6 @@ const GROUPS: Record<string, Record<string, Command>> = {
   customers: customersCommands,
   keys: keysCommands,
 };
-
-/** Configuration flags mirror the environment (PORT → --port); secrets stay out of argv (and `ps`). */
-const CONFIG_FLAGS = Object.fromEntries(
-  CONFIG_VARIABLES.filter((name) => name !== 'KEY_ENCRYPTION_KEY' && name !== 'ADMIN_TOKEN').map((name) => [
-    name.toLowerCase().replaceAll('_', '-'),
-    name,
-  ]),
-);
 
 function help(): string {
   const lines = ['Usage: lean-auth <command> [options]', '', 'Commands:'];

@@ -1,20 +1,9 @@
 import type { ApplicationRow, SecretRow, Store } from '../store/store.js';
 import { unavailableOnError } from './cached-lookup.js';
 import type { ChangeFeed } from './change-feed.js';
+import type { Client } from './client.js';
 import type { Clock } from './clock.js';
 import type { TokenClass } from './token-class.js';
-
-/** What the token endpoint needs to know about a client, resolved once and kept in memory. */
-export interface Client {
-  readonly clientId: string;
-  readonly active: boolean;
-  readonly tokenClasses: ReadonlySet<TokenClass>;
-  /** Lifetimes in seconds, per-application overrides already applied. */
-  readonly lifetimes: Readonly<Record<TokenClass, number>>;
-  readonly secrets: readonly { readonly digest: Buffer; readonly expiresAt: number | null }[];
-  /** May introspect every application's tokens. */
-  readonly resourceServer: boolean;
-}
 
 export interface DirectoryOptions {
   readonly defaultLifetimes: Readonly<Record<TokenClass, number>>;

@@ -1,4 +1,5 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { refusalDetail } from './error-reply.js';
 import { LEVEL_VALUES } from './request-logger.js';
 
 /** What the access log keeps of a path: every route of ours is far shorter. */
@@ -27,6 +28,8 @@ export class AccessLog extends LogController {
       path: request.url.split('?', 1)[0]?.slice(0, MAX_LOGGED_PATH),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
+      // Why a request was refused, when the answer may not say (unknown client or wrong secret).
+      detail: refusalDetail(request),
     };
     if (error) reply.log.error({ ...line, err: error }, 'request failed');
     else reply.log.info(line, 'request completed');

@@ -12,8 +12,9 @@ import { AccessLog } from './access-log.js';
 import { adminAuthentication } from './admin/admin-auth.js';
 import { ADMIN_PREFIX, type AdminOptions, adminRoutes } from './admin/admin-routes.js';
 import { handleError } from './error-reply.js';
-import { answerClientError, answerFrameworkError } from './framework-errors.js';
+import { answerClientError, answerFrameworkError, answerNotFound } from './framework-errors.js';
 import { Metrics } from './metrics.js';
+import { RouteCatalogue } from './openapi/route-catalogue.js';
 import { lazyChildLoggerFactory } from './request-logger.js';
 import { healthRoutes, type NotReady } from './routes/health-routes.js';
 import { OAUTH_BODY_LIMIT, oauthRoutes } from './routes/oauth-routes.js';
@@ -36,6 +37,11 @@ export interface AppOptions {
   readonly admin?: AdminOptions;
   /** Shared by the public and the admin server of one process; a new set when omitted. */
   readonly metrics?: Metrics;
+  /**
+   * The routes /openapi.json describes: shared by the public and the admin server of one process, so
+   * that the admin port describes both surfaces; a new one when omitted.
+   */
+  readonly catalogue?: RouteCatalogue;
   /** Serve HTTPS with this certificate and key (PEM), read from TLS_CERT_FILE and TLS_KEY_FILE. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
 }
@@ -95,20 +101,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   if (options.trustProxy) ignoreUnusableForwardedFor(app);
 
+  const catalogue = options.catalogue ?? new RouteCatalogue();
+  catalogue.watch(app);
   const metrics = options.metrics ?? new Metrics();
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof OAuthError) metrics.oauthError(error.error);
     return handleError(error, request, reply);
   });
-  app.setNotFoundHandler(async (request, reply) =>
-    reply
-      .code(404)
-      .header('Cache-Control', 'no-store')
-      .send({
-        error: 'not_found',
-        error_description: `no route for ${request.method} ${request.url.split('?', 1)[0]?.slice(0, 200)}`,
-      }),
-  );
+  app.setNotFoundHandler(answerNotFound);
 
   if (options.public) {
     const { oauth, checkReady } = options.public;
@@ -120,7 +120,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(adminRoutes, { ...options.admin, metrics, prefix: ADMIN_PREFIX });
   }
   const issuer = options.public?.oauth.issuer ?? options.admin?.issuer;
-  if (issuer !== undefined) await app.register(openApiRoute, { issuer, admin: options.admin !== undefined });
+  if (issuer !== undefined) {
+    await app.register(openApiRoute, { issuer, admin: options.admin !== undefined, catalogue });
+  }
   return app;
 }
 

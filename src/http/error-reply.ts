@@ -15,34 +15,43 @@ export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyR
     .send(error.toJSON());
 }
 
+/** The private detail of a refused request, for its access log line (the answer never shows it). */
+const refusalDetails = new WeakMap<FastifyRequest, string>();
+
+/** What the log may know of a refusal that the client must not: unknown client or wrong secret. */
+export function refusalDetail(request: FastifyRequest): string | undefined {
+  return refusalDetails.get(request);
+}
+
 /**
- * The one error handler: OAuth errors as they are, Fastify's own 4xx (body too large, bad
- * Content-Length) in the same shape, anything else as a generic server_error whose detail only
- * the log sees.
+ * The OAuth surface's one error handler: OAuth errors as they are, a database outage as 503,
+ * Fastify's own 4xx (body too large, bad Content-Length) in the same shape, anything else as a
+ * generic server_error whose detail only the log sees. An error's private detail goes to the access
+ * log line, never to the answer.
  */
 export function handleError(
   error: FastifyError | Error,
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  if (error instanceof OAuthError) return sendOAuthError(reply, error);
+  const refusal = toOAuthError(error, request);
+  if (refusal.detail !== undefined) refusalDetails.set(request, refusal.detail);
+  return sendOAuthError(reply, refusal);
+}
+
+function toOAuthError(error: FastifyError | Error, request: FastifyRequest): OAuthError {
+  if (error instanceof OAuthError) return error;
   if (error instanceof DomainError && error.code === 'unavailable') {
     request.log.warn({ err: error }, 'database out of reach');
-    return sendOAuthError(
-      reply,
-      new OAuthError('temporarily_unavailable', `${error.message}; retry shortly`, 503, {
-        'Retry-After': String(RETRY_AFTER_UNAVAILABLE_SECONDS),
-      }),
-    );
+    return new OAuthError('temporarily_unavailable', `${error.message}; retry shortly`, 503, {
+      'Retry-After': String(RETRY_AFTER_UNAVAILABLE_SECONDS),
+    });
   }
   const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
   if (status === 413) {
-    return sendOAuthError(
-      reply,
-      invalidRequest(`the request body is larger than ${request.routeOptions.bodyLimit} bytes`, 413),
-    );
+    return invalidRequest(`the request body is larger than ${request.routeOptions.bodyLimit} bytes`, 413);
   }
-  if (status >= 400 && status < 500) return sendOAuthError(reply, invalidRequest(error.message, status));
+  if (status >= 400 && status < 500) return invalidRequest(error.message, status);
   request.log.error({ err: error }, 'unexpected error');
-  return sendOAuthError(reply, serverError());
+  return serverError();
 }

@@ -14,6 +14,12 @@ export interface AdminSurface {
   readonly authenticate: (request: FastifyRequest) => Promise<void>;
 }
 
+/*
+ * The HTTP level's answers, for what reaches no route handler of ours: a path the router refuses,
+ * a path no route serves, a request Node's parser refuses. Each is answered in the shape of the
+ * surface it was meant for (the OAuth and admin surfaces' own error handlers where there is one).
+ */
+
 /**
  * Fastify's `frameworkErrors`: what its router refuses before any hook or handler of ours runs (a
  * path it cannot percent-decode, a path segment over its maxParamLength). The answer has the shape
@@ -36,6 +42,17 @@ export function answerFrameworkError(admin: AdminSurface | undefined) {
     }
     sendOAuthError(reply, invalidRequest(description));
   };
+}
+
+/** A path no route of ours serves: named, without its query string, never echoed in full. */
+export async function answerNotFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  return reply
+    .code(404)
+    .header('Cache-Control', 'no-store')
+    .send({
+      error: 'not_found',
+      error_description: `no route for ${request.method} ${request.url.split('?', 1)[0]?.slice(0, 200)}`,
+    });
 }
 
 function isUnder(url: string, prefix: string): boolean {

@@ -14,7 +14,11 @@ export const OAUTH_ERROR_CODES = [
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
-/** An OAuth error answer: the RFC code, an HTTP status, and a description safe to show the client. */
+/**
+ * An OAuth error answer: the RFC code, an HTTP status, and a description safe to show the client;
+ * and, for the log alone, a private detail the answer must not give away (oidc-provider's
+ * `err_out`): which of "unknown client" and "wrong secret" it was, for one.
+ */
 export class OAuthError extends Error {
   override name = 'OAuthError';
   constructor(
@@ -23,6 +27,8 @@ export class OAuthError extends Error {
     readonly status: number,
     /** Extra response headers, such as WWW-Authenticate or Allow. */
     readonly headers: Readonly<Record<string, string>> = {},
+    /** For the log only, never the response. */
+    readonly detail?: string,
   ) {
     super(`${error}: ${description}`);
   }
@@ -40,12 +46,13 @@ export const invalidRequest = (description: string, status = 400): OAuthError =>
  * RFC 6749 §5.2: 401, and a Basic challenge when the client tried HTTP Basic (`basicTried`), as
  * the RFC requires in that case.
  */
-export const invalidClient = (description: string, basicTried: boolean): OAuthError =>
+export const invalidClient = (description: string, basicTried: boolean, detail?: string): OAuthError =>
   new OAuthError(
     'invalid_client',
     description,
     401,
     basicTried ? { 'WWW-Authenticate': 'Basic realm="lean-auth", charset="UTF-8"' } : {},
+    detail,
   );
 
 export const unsupportedGrantType = (description: string): OAuthError =>

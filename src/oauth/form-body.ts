@@ -1,4 +1,5 @@
 import { invalidRequest } from './errors.js';
+import type { OAuthRequest } from './ports.js';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -80,4 +81,22 @@ export function decodeFormComponent(raw: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** RFC 6749 §2.3.1: credentials must not travel in the URL, where logs and proxies keep them. */
+function rejectParametersInUrl(query: string): void {
+  if (query !== '') throw invalidRequest('parameters must be sent in the request body, not in the URL');
+}
+
+/** The form parameters of an OAuth request, checked for shape before anything else. */
+export function readForm(request: Pick<OAuthRequest, 'query' | 'contentType' | 'body'>): FormParameters {
+  rejectParametersInUrl(request.query);
+  return parseFormBody(request.contentType, request.body);
+}
+
+/** A parameter the endpoint cannot do without. */
+export function requireParameter(parameters: FormParameters, name: string): string {
+  const value = parameters.get(name);
+  if (value === undefined) throw invalidRequest(`${name} is missing`);
+  return value;
 }

@@ -1,6 +1,7 @@
-import type { Client } from '../domain/client-directory.js';
+import type { Client } from '../domain/client.js';
 import type { AccessTokenClaims } from './access-token.js';
-import { authenticateCaller, readForm, requireParameter } from './authenticated-request.js';
+import { authenticateCaller } from './client-authentication.js';
+import { readForm, requireParameter } from './form-body.js';
 import type { OAuthContext, OAuthRequest } from './ports.js';
 import { verifyAccessToken } from './verify-access-token.js';
 

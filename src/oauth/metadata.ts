@@ -1,5 +1,5 @@
-import { CLIENT_AUTH_METHODS } from './client-credentials.js';
-import { GRANT_TYPES_SUPPORTED } from './token-endpoint.js';
+import { CLIENT_AUTH_METHOD_NAMES } from './client-authentication.js';
+import { GRANT_TYPES_SUPPORTED } from './grants/index.js';
 
 export const TOKEN_PATH = '/oauth2/token';
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -16,11 +16,11 @@ export function authorizationServerMetadata(issuer: string): Record<string, unkn
     token_endpoint: `${issuer}${TOKEN_PATH}`,
     jwks_uri: `${issuer}${JWKS_PATH}`,
     grant_types_supported: [...GRANT_TYPES_SUPPORTED],
-    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHOD_NAMES],
     introspection_endpoint: `${issuer}${INTROSPECTION_PATH}`,
-    introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHOD_NAMES],
     revocation_endpoint: `${issuer}${REVOCATION_PATH}`,
-    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHOD_NAMES],
     // customer.<customer_id> scopes are per customer and cannot be listed.
     scopes_supported: ['api'],
     // RFC 8414 makes this member required; with no authorization endpoint the honest value is empty.

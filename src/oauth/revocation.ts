@@ -1,5 +1,6 @@
-import { authenticateCaller, readForm, requireParameter } from './authenticated-request.js';
+import { authenticateCaller } from './client-authentication.js';
 import { OAuthError } from './errors.js';
+import { readForm, requireParameter } from './form-body.js';
 import type { OAuthContext, OAuthRequest } from './ports.js';
 import { verifyAccessToken } from './verify-access-token.js';
 

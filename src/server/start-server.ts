@@ -6,6 +6,7 @@ import type { Clock } from '../domain/clock.js';
 import { createDemoIfEmpty, type DemoCredentials } from '../domain/demo-seed.js';
 import { buildApp } from '../http/build-app.js';
 import { Metrics } from '../http/metrics.js';
+import { RouteCatalogue } from '../http/openapi/route-catalogue.js';
 import { resolveAdminToken } from './admin-token.js';
 import { adminOptions, publicOptions } from './http-app.js';
 import { explainListenError, type PortSetting } from './listen-error.js';
@@ -67,11 +68,13 @@ export async function startServer(
     const demo = firstStart ? await seedSandbox(config, services) : undefined;
     const separateAdmin = config.adminPort !== undefined;
     const metrics = new Metrics();
+    const catalogue = new RouteCatalogue();
     const tls = readTls(config);
     const app = await buildApp({
       logger,
       trustProxy: config.trustProxy,
       metrics,
+      catalogue,
       tls,
       public: publicOptions(services),
       ...(!separateAdmin && { admin: adminOptions(services, admin.token) }),
@@ -85,6 +88,7 @@ export async function startServer(
         logger,
         trustProxy: config.trustProxy,
         metrics,
+        catalogue,
         tls,
         admin: adminOptions(services, admin.token),
       });

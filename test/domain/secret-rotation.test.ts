@@ -5,7 +5,7 @@ import { MAX_SECRET_GRACE_SECONDS } from '../../src/domain/applications.js';
 import { ClientDirectory } from '../../src/domain/client-directory.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
 import { DomainError } from '../../src/domain/domain-error.js';
-import { authenticateClient } from '../../src/oauth/authenticate-client.js';
+import { authenticateClient } from '../../src/oauth/client-authentication.js';
 import { OAuthError } from '../../src/oauth/errors.js';
 import { type DomainFixture, openDomain } from '../helpers/domain.js';
 import { TEST_ACTOR } from '../helpers/test-server.js';

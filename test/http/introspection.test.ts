@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
-import { AUTHENTICATION_FAILED } from '../../src/oauth/authenticate-client.js';
+import { AUTHENTICATION_FAILED } from '../../src/oauth/client-authentication.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import {
   type AuthMethod,

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { THROTTLE_LIMITS } from '../../src/domain/auth-throttle.js';
-import { AUTHENTICATION_FAILED } from '../../src/oauth/authenticate-client.js';
+import { AUTHENTICATION_FAILED } from '../../src/oauth/client-authentication.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import {
   type AuthMethod,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { AUTHENTICATION_FAILED } from '../../src/oauth/authenticate-client.js';
+import { AUTHENTICATION_FAILED } from '../../src/oauth/client-authentication.js';
 import { FORM_HEADERS, form, startTestServer, TEST_ACTOR, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer;

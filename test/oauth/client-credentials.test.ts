@@ -1,15 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readClientCredentials } from '../../src/oauth/client-credentials.js';
+import { readClientCredentials } from '../../src/oauth/client-authentication.js';
 import { OAuthError } from '../../src/oauth/errors.js';
 
 const params = (entries: Record<string, string>) => new Map(Object.entries(entries));
+/** The credentials of a request with these body parameters and this Authorization header. */
+const read = (parameters: ReadonlyMap<string, string>, authorization: string | undefined) =>
+  readClientCredentials(
+    { authorization, contentType: undefined, body: undefined, query: '', sourceIp: '192.0.2.1' },
+    parameters,
+  );
 const basic = (user: string, pass: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(user)}:${encodeURIComponent(pass)}`).toString('base64')}`;
 
 function refusal(parameters: Record<string, string>, authorization?: string): OAuthError {
   try {
-    readClientCredentials(params(parameters), authorization);
+    read(params(parameters), authorization);
   } catch (error) {
     assert.ok(error instanceof OAuthError);
     return error;
@@ -19,7 +25,7 @@ function refusal(parameters: Record<string, string>, authorization?: string): OA
 
 describe('readClientCredentials', () => {
   it('reads client_secret_post', () => {
-    assert.deepEqual(readClientCredentials(params({ client_id: 'a', client_secret: 'b' }), undefined), {
+    assert.deepEqual(read(params({ client_id: 'a', client_secret: 'b' }), undefined), {
       clientId: 'a',
       clientSecret: 'b',
       method: 'client_secret_post',
@@ -27,20 +33,17 @@ describe('readClientCredentials', () => {
   });
 
   it('reads client_secret_basic, form-decoding both parts (RFC 6749 §2.3.1)', () => {
-    const credentials = readClientCredentials(params({}), basic('id:with colon', 'sec+ret/='));
+    const credentials = read(params({}), basic('id:with colon', 'sec+ret/='));
     assert.deepEqual(credentials, {
       clientId: 'id:with colon',
       clientSecret: 'sec+ret/=',
       method: 'client_secret_basic',
     });
-    assert.equal(readClientCredentials(params({}), 'basic  YTpi').clientId, 'a'); // scheme is case-insensitive
+    assert.equal(read(params({}), 'basic  YTpi').clientId, 'a'); // scheme is case-insensitive
   });
 
   it('accepts a client_id in the body that repeats the Basic one', () => {
-    assert.equal(
-      readClientCredentials(params({ client_id: 'a' }), basic('a', 'b')).method,
-      'client_secret_basic',
-    );
+    assert.equal(read(params({ client_id: 'a' }), basic('a', 'b')).method, 'client_secret_basic');
     const mismatch = refusal({ client_id: 'other' }, basic('a', 'b'));
     assert.equal(mismatch.error, 'invalid_request');
   });

@@ -61,8 +61,16 @@ export async function adminRoutes(
   await app.register(customerRoutes, routeOptions);
   await app.register(keyRoutes, routeOptions);
   await app.register(auditRoutes, routeOptions);
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
+  const metricsText = {
+    description: 'Prometheus text format',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  };
+  const metricsDoc = 'Prometheus metrics: tokens issued by class, OAuth refusals by code, process';
+  app.get(
+    '/metrics',
+    { schema: { tags: ['Admin'], summary: metricsDoc, 'x-responses': { 200: metricsText } } },
+    async (_request, reply) =>
+      reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
   );
 }
 

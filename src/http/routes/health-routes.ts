@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 
 /** Why the server cannot do its work: a short code for /readyz, and a detail for the log only. */
 export interface NotReady {
@@ -18,10 +18,21 @@ const NOT_READY_LOG_INTERVAL_MS = 60_000;
 /** /healthz: the process answers. /readyz: it can issue tokens (database reachable, key loaded). */
 export async function healthRoutes(app: FastifyInstance, options: HealthOptions): Promise<void> {
   let logged: { reason: string; at: number; probes: number } | undefined;
-  app.get('/healthz', async (_request, reply) =>
+  const health = (summary: string, responses: Record<number, string>): FastifySchema => ({
+    tags: ['Health'],
+    summary,
+    'x-responses': Object.fromEntries(
+      Object.entries(responses).map(([status, description]) => [
+        status,
+        { description, schema: { type: 'object' } },
+      ]),
+    ),
+  });
+  app.get('/healthz', { schema: health('The process answers', { 200: 'Alive' }) }, async (_request, reply) =>
     reply.header('Cache-Control', 'no-store').send({ status: 'ok' }),
   );
-  app.get('/readyz', async (request, reply) => {
+  const readiness = health('The server can issue tokens', { 200: 'Ready', 503: 'Not ready' });
+  app.get('/readyz', { schema: readiness }, async (request, reply) => {
     reply.header('Cache-Control', 'no-store');
     const notReady = await options.checkReady();
     if (notReady === undefined) {

@@ -1,13 +1,14 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { OAuthError } from '../../oauth/errors.js';
+import { handleTokenRequest } from '../../oauth/grants/index.js';
 import { handleIntrospection } from '../../oauth/introspection.js';
 import { INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH } from '../../oauth/metadata.js';
 import type { OAuthContext, OAuthRequest } from '../../oauth/ports.js';
 import { handleRevocation } from '../../oauth/revocation.js';
-import { handleTokenRequest } from '../../oauth/token-endpoint.js';
-import { NO_STORE, sendOAuthError } from '../error-reply.js';
+import { NO_STORE } from '../error-reply.js';
 import type { Metrics } from '../metrics.js';
-import { tokenResponseSchema } from '../openapi/contract-schemas.js';
+import { tokenRequestSchema, tokenResponseSchema } from '../openapi/contract-schemas.js';
+import { introspectionSchema, tokenParameterSchema } from '../openapi/oauth-schemas.js';
 
 /** An OAuth request is a few hundred bytes (a token to introspect, a few KiB); anything near this is not one. */
 export const OAUTH_BODY_LIMIT = 16 * 1024;
@@ -22,6 +23,44 @@ function oauthRequest(request: FastifyRequest): OAuthRequest {
     sourceIp: request.ip,
   };
 }
+
+/** POST /oauth2/token as the contract describes it (the form is read by our own parser). */
+const tokenSchema: FastifySchema = {
+  tags: ['Authentication'],
+  operationId: 'generateAccessToken',
+  summary: 'Lean Generate Access Token',
+  description:
+    'Exchange client_id and client_secret for a JWT access token (RFC 6749 §4.4, RFC 9068). The ' +
+    'credentials may instead be sent with HTTP Basic (client_secret_basic), but never both ways.',
+  'x-form-body': tokenRequestSchema,
+  response: { 200: tokenResponseSchema },
+  'x-responses': {
+    200: { description: 'Token issued successfully' },
+    400: { description: 'Invalid request (invalid_request, unsupported_grant_type, invalid_scope)' },
+    401: { description: 'Invalid credentials (invalid_client)' },
+    405: { description: 'Method not allowed' },
+    413: { description: 'Request body too large' },
+  },
+};
+
+const introspectionRouteSchema: FastifySchema = {
+  tags: ['Authentication'],
+  summary: 'RFC 7662 token introspection, for the token owner or a resource-server application',
+  'x-form-body': tokenParameterSchema,
+  'x-responses': {
+    200: { description: 'Active token members, or exactly {"active": false}', schema: introspectionSchema },
+  },
+};
+
+const revocationRouteSchema: FastifySchema = {
+  tags: ['Authentication'],
+  summary: 'RFC 7009 token revocation, by the application the token was issued to',
+  'x-form-body': tokenParameterSchema,
+  'x-responses': {
+    200: { description: 'Revoked, or the token was not valid anyway (empty body)' },
+    400: { description: 'Invalid request, or unauthorized_client for another application’s token' },
+  },
+};
 
 /**
  * The token, introspection and revocation endpoints, in a context of their own that takes every
@@ -38,15 +77,15 @@ export async function oauthRoutes(
   );
 
   // The response schema lets Fastify serialise the token response with a compiled serializer.
-  app.post(TOKEN_PATH, { schema: { response: { 200: tokenResponseSchema } } }, async (request, reply) => {
+  app.post(TOKEN_PATH, { schema: tokenSchema }, async (request, reply) => {
     const response = await handleTokenRequest(oauthRequest(request), context);
     metrics.tokenIssued(response.scope);
     return reply.headers(NO_STORE).send(response);
   });
-  app.post(INTROSPECTION_PATH, async (request, reply) =>
+  app.post(INTROSPECTION_PATH, { schema: introspectionRouteSchema }, async (request, reply) =>
     reply.headers(NO_STORE).send(await handleIntrospection(oauthRequest(request), context)),
   );
-  app.post(REVOCATION_PATH, async (request, reply) => {
+  app.post(REVOCATION_PATH, { schema: revocationRouteSchema }, async (request, reply) => {
     await handleRevocation(oauthRequest(request), context);
     return reply.headers(NO_STORE).send();
   });
@@ -56,11 +95,11 @@ export async function oauthRoutes(
     app.route({
       method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       url: path,
-      handler: async (request, reply) =>
-        sendOAuthError(
-          reply.header('Allow', 'POST'),
-          new OAuthError('invalid_request', `${request.method} is not allowed here: use POST`, 405),
-        ),
+      handler: async (request) => {
+        throw new OAuthError('invalid_request', `${request.method} is not allowed here: use POST`, 405, {
+          Allow: 'POST',
+        });
+      },
     });
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { AUTHENTICATION_FAILED } from '../../../src/oauth/authenticate-client.js';
+import { AUTHENTICATION_FAILED } from '../../../src/oauth/client-authentication.js';
 import { ADMIN, ADMIN_TOKEN } from '../../helpers/admin-server.js';
 import type { ClientCredentials } from '../../helpers/test-server.js';
 import {

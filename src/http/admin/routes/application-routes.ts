@@ -46,7 +46,16 @@ export async function applicationRoutes(
 ): Promise<void> {
   app.post<{ Body: SettingsBody & { name: string } }>(
     '/applications',
-    { bodyLimit, schema: { body: createApplicationBody, response: { 201: createdApplicationSchema } } },
+    {
+      bodyLimit,
+      schema: {
+        tags: ['Admin'],
+        summary: 'Register an application; the client_secret is in this response only',
+        'x-responses': { 409: { description: 'Conflict' } },
+        body: createApplicationBody,
+        response: { 201: createdApplicationSchema },
+      },
+    },
     async (request, reply) => {
       const { application, clientSecret } = await applications.create(
         { ...settings(request.body), name: request.body.name },
@@ -58,7 +67,14 @@ export async function applicationRoutes(
 
   app.get<{ Querystring: PageQuery }>(
     '/applications',
-    { schema: { querystring: pageQuerySchema, response: ok(pageSchema(applicationSchema)) } },
+    {
+      schema: {
+        tags: ['Admin'],
+        summary: 'List applications',
+        querystring: pageQuerySchema,
+        response: ok(pageSchema(applicationSchema)),
+      },
+    },
     async (request) => {
       const items = await applications.list(request.query);
       return {
@@ -70,7 +86,14 @@ export async function applicationRoutes(
 
   app.get<{ Params: ClientIdParams }>(
     '/applications/:client_id',
-    { schema: { params: clientIdParams, response: ok(applicationSchema) } },
+    {
+      schema: {
+        tags: ['Admin'],
+        summary: 'Read an application',
+        params: clientIdParams,
+        response: ok(applicationSchema),
+      },
+    },
     async (request) => applicationView(await applications.get(request.params.client_id)),
   );
 
@@ -78,7 +101,13 @@ export async function applicationRoutes(
     '/applications/:client_id',
     {
       bodyLimit,
-      schema: { params: clientIdParams, body: updateApplicationBody, response: ok(applicationSchema) },
+      schema: {
+        tags: ['Admin'],
+        summary: 'Change name, token classes, lifetimes or the resource-server flag',
+        params: clientIdParams,
+        body: updateApplicationBody,
+        response: ok(applicationSchema),
+      },
     },
     async (request) =>
       applicationView(
@@ -88,7 +117,15 @@ export async function applicationRoutes(
 
   app.delete<{ Params: ClientIdParams }>(
     '/applications/:client_id',
-    { schema: { params: clientIdParams, response: ok(deletedApplicationSchema) } },
+    {
+      schema: {
+        tags: ['Admin'],
+        summary:
+          'Delete an application for good, with its secrets and customers, in one transaction. Its tokens stop introspecting as active; its client_id is never used again; the audit log keeps that it happened and the ids, not the deleted data',
+        params: clientIdParams,
+        response: ok(deletedApplicationSchema),
+      },
+    },
     async (request) => {
       const deleted = await deletions.deleteApplication(request.params.client_id, ADMIN_ACTOR);
       return { client_id: deleted.clientId, customers_deleted: deleted.customersDeleted };
@@ -97,13 +134,27 @@ export async function applicationRoutes(
 
   app.post<{ Params: ClientIdParams }>(
     '/applications/:client_id/disable',
-    { schema: { params: clientIdParams, response: ok(applicationSchema) } },
+    {
+      schema: {
+        tags: ['Admin'],
+        summary: 'Stop issuing tokens to an application',
+        params: clientIdParams,
+        response: ok(applicationSchema),
+      },
+    },
     async (request) => applicationView(await applications.disable(request.params.client_id, ADMIN_ACTOR)),
   );
 
   app.post<{ Params: ClientIdParams }>(
     '/applications/:client_id/enable',
-    { schema: { params: clientIdParams, response: ok(applicationSchema) } },
+    {
+      schema: {
+        tags: ['Admin'],
+        summary: 'Issue tokens to an application again',
+        params: clientIdParams,
+        response: ok(applicationSchema),
+      },
+    },
     async (request) => applicationView(await applications.enable(request.params.client_id, ADMIN_ACTOR)),
   );
 
@@ -112,7 +163,13 @@ export async function applicationRoutes(
     {
       bodyLimit,
       preValidation: emptyBodyIsEmptyObject,
-      schema: { params: clientIdParams, body: rotateSecretBody, response: ok(rotatedSecretSchema) },
+      schema: {
+        tags: ['Admin'],
+        summary: 'New client secret (shown once); the previous one works until the grace deadline',
+        params: clientIdParams,
+        body: rotateSecretBody,
+        response: ok(rotatedSecretSchema),
+      },
     },
     async (request) => {
       const rotated = await applications.rotateSecret(

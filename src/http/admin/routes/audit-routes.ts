@@ -25,7 +25,14 @@ function time(name: string, value: string | undefined): number | undefined {
 export async function auditRoutes(app: FastifyInstance, { listAudit }: AdminOptions): Promise<void> {
   app.get<{ Querystring: AuditQuery }>(
     '/audit',
-    { schema: { querystring: auditQuerySchema, response: { 200: pageSchema(auditEventSchema) } } },
+    {
+      schema: {
+        tags: ['Admin'],
+        summary: 'The audit log, newest first',
+        querystring: auditQuerySchema,
+        response: { 200: pageSchema(auditEventSchema) },
+      },
+    },
     async (request) => {
       const q = request.query;
       const items = await listAudit(

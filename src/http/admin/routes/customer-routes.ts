@@ -22,7 +22,14 @@ export async function customerRoutes(
     '/applications/:client_id/customers',
     {
       bodyLimit,
-      schema: { params: clientIdParams, body: createCustomerBody, response: { 201: customerSchema } },
+      schema: {
+        tags: ['Admin'],
+        summary: 'Register a customer (end user) of the application',
+        'x-responses': { 409: { description: 'The app_user_id already has a customer' } },
+        params: clientIdParams,
+        body: createCustomerBody,
+        response: { 201: customerSchema },
+      },
     },
     async (request, reply) => {
       const customer = await customers.create(
@@ -38,6 +45,8 @@ export async function customerRoutes(
     '/applications/:client_id/customers',
     {
       schema: {
+        tags: ['Admin'],
+        summary: 'List the customers of an application',
         params: clientIdParams,
         querystring: pageQuerySchema,
         response: ok(pageSchema(customerSchema)),
@@ -54,13 +63,28 @@ export async function customerRoutes(
 
   app.get<{ Params: { customer_id: string } }>(
     '/customers/:customer_id',
-    { schema: { params: customerIdParams, response: ok(customerSchema) } },
+    {
+      schema: {
+        tags: ['Admin'],
+        summary: 'Read a customer',
+        params: customerIdParams,
+        response: ok(customerSchema),
+      },
+    },
     async (request) => customerView(await customers.get(request.params.customer_id)),
   );
 
   app.delete<{ Params: { customer_id: string } }>(
     '/customers/:customer_id',
-    { schema: { params: customerIdParams, response: ok(deletedCustomerSchema) } },
+    {
+      schema: {
+        tags: ['Admin'],
+        summary:
+          'Delete a customer (an end user’s data, on request) for good. Its tokens stop introspecting as active; its customer_id is never used again; the audit log keeps the ids, not the app_user_id',
+        params: customerIdParams,
+        response: ok(deletedCustomerSchema),
+      },
+    },
     async (request) => {
       const deleted = await deletions.deleteCustomer(request.params.customer_id, ADMIN_ACTOR);
       return { customer_id: deleted.customerId, client_id: deleted.clientId };
@@ -69,13 +93,27 @@ export async function customerRoutes(
 
   app.post<{ Params: { customer_id: string } }>(
     '/customers/:customer_id/disable',
-    { schema: { params: customerIdParams, response: ok(customerSchema) } },
+    {
+      schema: {
+        tags: ['Admin'],
+        summary: 'Stop issuing customer tokens for a customer',
+        params: customerIdParams,
+        response: ok(customerSchema),
+      },
+    },
     async (request) => customerView(await customers.disable(request.params.customer_id, ADMIN_ACTOR)),
   );
 
   app.post<{ Params: { customer_id: string } }>(
     '/customers/:customer_id/enable',
-    { schema: { params: customerIdParams, response: ok(customerSchema) } },
+    {
+      schema: {
+        tags: ['Admin'],
+        summary: 'Issue customer tokens again',
+        params: customerIdParams,
+        response: ok(customerSchema),
+      },
+    },
     async (request) => customerView(await customers.enable(request.params.customer_id, ADMIN_ACTOR)),
   );
 }

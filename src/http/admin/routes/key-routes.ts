@@ -15,16 +15,26 @@ export async function keyRoutes(
   app: FastifyInstance,
   { keys, bodyLimit }: AdminOptions & { bodyLimit: number },
 ): Promise<void> {
-  app.get('/keys', { schema: { response: { 200: keyList } } }, async () => ({
-    items: keys.list().map(signingKeyView),
-  }));
+  app.get(
+    '/keys',
+    { schema: { tags: ['Admin'], summary: 'List the published signing keys', response: { 200: keyList } } },
+    async () => ({
+      items: keys.list().map(signingKeyView),
+    }),
+  );
 
   app.post<{ Body: { now?: boolean } | undefined }>(
     '/keys/rotate',
     {
       bodyLimit,
       preValidation: emptyBodyIsEmptyObject,
-      schema: { body: rotateKeyBody, response: { 201: signingKeySchema } },
+      schema: {
+        tags: ['Admin'],
+        summary: 'Publish a new signing key (signs after pre-publication, or at once with now)',
+        'x-responses': { 409: { description: 'Rotations kept coming first: try again' } },
+        body: rotateKeyBody,
+        response: { 201: signingKeySchema },
+      },
     },
     async (request, reply) => {
       const key = await keys.rotate({ immediately: request.body?.now === true }, ADMIN_ACTOR);
@@ -34,7 +44,16 @@ export async function keyRoutes(
 
   app.post<{ Params: { kid: string } }>(
     '/keys/:kid/withdraw',
-    { schema: { params: kidParams, response: { 200: withdrawnKeySchema } } },
+    {
+      schema: {
+        tags: ['Admin'],
+        summary:
+          'Withdraw a compromised signing key: it leaves the JWKS at once and the tokens it signed introspect as inactive; if it signed (or was next), a new key signs from now on',
+        'x-responses': { 409: { description: 'Rotations kept coming first: try again' } },
+        params: kidParams,
+        response: { 200: withdrawnKeySchema },
+      },
+    },
     async (request) => {
       const withdrawn = await keys.withdraw(request.params.kid, ADMIN_ACTOR);
       return {

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import type { Client } from '../../src/domain/client-directory.js';
+import type { Client } from '../../src/domain/client.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
 import { createJwsSigner } from '../../src/domain/jws-signer.js';
 import { OAuthError } from '../../src/oauth/errors.js';
+import { handleTokenRequest } from '../../src/oauth/grants/index.js';
 import type { OAuthContext, OAuthRequest } from '../../src/oauth/ports.js';
-import { handleTokenRequest } from '../../src/oauth/token-endpoint.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const CLIENT_ID = '11111111-1111-4111-8111-111111111111';

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Client } from '../../src/domain/client-directory.js';
+import type { Client } from '../../src/domain/client.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
+import type { ClientAuthMethodName } from '../../src/oauth/client-authentication.js';
 import {
   AUTHENTICATION_FAILED,
   authenticateClient,
   MAX_CLIENT_ID_LENGTH,
-} from '../../src/oauth/authenticate-client.js';
-import type { ClientAuthMethod } from '../../src/oauth/client-credentials.js';
+} from '../../src/oauth/client-authentication.js';
 import { OAuthError } from '../../src/oauth/errors.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -59,7 +59,7 @@ const attempt = (
   clientId: string,
   clientSecret: string,
   wait: number,
-  method: ClientAuthMethod = 'client_secret_post',
+  method: ClientAuthMethodName = 'client_secret_post',
 ) => {
   const ctx = context(wait);
   return { ctx, result: authenticateClient({ clientId, clientSecret, method }, ADDRESS, ctx) };

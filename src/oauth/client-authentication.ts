@@ -1,0 +1,181 @@
+import type { Client } from '../domain/client.js';
+import { secretMatches } from '../domain/client-secrets.js';
+import { invalidClient, invalidRequest, OAuthError } from './errors.js';
+import { decodeFormComponent, type FormParameters } from './form-body.js';
+import type { OAuthContext, OAuthRequest } from './ports.js';
+
+/**
+ * Client authentication (RFC 6749 §2.3): which method the request uses, the credentials it carries,
+ * and whether they are right. Methods are keyed by their RFC 7591 `token_endpoint_auth_method`
+ * names; each reads its own part of the request. A new method (private_key_jwt, tls_client_auth)
+ * is one more entry in CLIENT_AUTH_METHODS, with its own way of proving the client.
+ */
+export type ClientAuthMethodName = 'client_secret_basic' | 'client_secret_post';
+
+export interface ClientCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly method: ClientAuthMethodName;
+}
+
+interface ClientAuthMethod {
+  /** Where the method's credentials travel, for the error naming two methods used at once. */
+  readonly where: string;
+  /** Whether the request carries credentials of this method (well-formed or not). */
+  presentedIn(request: OAuthRequest, parameters: FormParameters): boolean;
+  /** The credentials, checked for form only; whether they are right is `authenticateClient`'s job. */
+  read(request: OAuthRequest, parameters: FormParameters): ClientCredentials;
+}
+
+/** One answer for an unknown client_id and a wrong secret, so neither tells an attacker anything. */
+export const AUTHENTICATION_FAILED = 'client authentication failed: unknown client_id or wrong client_secret';
+/** The longest client_id we issue: a UUID. A longer one names no client, and is not kept anywhere. */
+export const MAX_CLIENT_ID_LENGTH = 36;
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** One decoder for every request: making one costs more than the decoding. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** RFC 6749 §2.3.1: HTTP Basic, id and secret form-urlencoded before base64. */
+const clientSecretBasic: ClientAuthMethod = {
+  where: 'in the Authorization header',
+  presentedIn: (request) => request.authorization !== undefined,
+  read(request, parameters) {
+    const credentials = parseBasicAuthorization(request.authorization ?? '');
+    const bodyId = parameters.get('client_id');
+    if (bodyId !== undefined && bodyId !== credentials.clientId) {
+      throw invalidRequest('client_id in the body differs from the one in the Authorization header');
+    }
+    return credentials;
+  },
+};
+
+/** RFC 6749 §2.3.1: client_id and client_secret in the form body (the contract's method). */
+const clientSecretPost: ClientAuthMethod = {
+  where: 'in the body',
+  presentedIn: (_request, parameters) => parameters.has('client_secret'),
+  read(_request, parameters) {
+    const clientId = parameters.get('client_id');
+    const clientSecret = parameters.get('client_secret');
+    if (clientId === undefined) throw invalidClient('client_id is missing', false);
+    if (clientSecret === undefined) throw invalidClient('client_secret is missing', false);
+    return { clientId, clientSecret, method: 'client_secret_post' };
+  },
+};
+
+/** The methods this server accepts, in the order their malformed credentials are reported. */
+const CLIENT_AUTH_METHODS: Readonly<Record<ClientAuthMethodName, ClientAuthMethod>> = {
+  client_secret_basic: clientSecretBasic,
+  client_secret_post: clientSecretPost,
+};
+
+/** For the RFC 8414 metadata: `token_endpoint_auth_methods_supported` and its siblings. */
+export const CLIENT_AUTH_METHOD_NAMES = Object.keys(CLIENT_AUTH_METHODS) as readonly ClientAuthMethodName[];
+
+/** The client's credentials, by exactly one method (RFC 6749 §2.3: a client uses one per request). */
+export function readClientCredentials(request: OAuthRequest, parameters: FormParameters): ClientCredentials {
+  const [first, ...others] = Object.values(CLIENT_AUTH_METHODS).filter((method) =>
+    method.presentedIn(request, parameters),
+  );
+  if (first === undefined) {
+    if (parameters.has('client_id')) throw invalidClient('client_secret is missing', false);
+    throw invalidClient(
+      'client authentication is required: send client_id and client_secret in the body, or use HTTP Basic',
+      false,
+    );
+  }
+  const credentials = first.read(request, parameters);
+  if (others[0] !== undefined) {
+    throw invalidRequest(
+      `client credentials are sent both ${first.where} and ${others[0].where}; use one method`,
+    );
+  }
+  return credentials;
+}
+
+/** The client that sent the request, authenticated by whichever method it used. */
+export function authenticateCaller(
+  request: OAuthRequest,
+  parameters: FormParameters,
+  context: Pick<OAuthContext, 'clients' | 'clock' | 'failedAuthentications'>,
+): Promise<Client> {
+  return authenticateClient(readClientCredentials(request, parameters), request.sourceIp, context);
+}
+
+/**
+ * Checks the credentials against the cached client, before anything else: a request with valid
+ * credentials is never refused by the failure throttle, whatever others did from its address or
+ * in its name. An unknown client is compared against no digests by the same code, so it costs what
+ * a wrong secret costs, and both are counted and throttled alike (by the client_id sent). Only the
+ * error's private detail, for the log, tells them apart.
+ */
+export async function authenticateClient(
+  credentials: ClientCredentials,
+  sourceIp: string,
+  context: Pick<OAuthContext, 'clients' | 'clock' | 'failedAuthentications'>,
+): Promise<Client> {
+  const basic = credentials.method === 'client_secret_basic';
+  // Refused before it is looked up, counted or audited: a flood of long ids costs no memory or disk.
+  if (credentials.clientId.length > MAX_CLIENT_ID_LENGTH) {
+    throw invalidClient(AUTHENTICATION_FAILED, basic, 'client_id longer than any we issue');
+  }
+  const client = await context.clients.find(credentials.clientId);
+  const now = context.clock.now();
+  const digests = (client?.secrets ?? [])
+    .filter((s) => s.expiresAt === null || s.expiresAt > now)
+    .map((s) => s.digest);
+  const matched = secretMatches(credentials.clientSecret, digests);
+  if (client === null || !matched) {
+    const detail = client === null ? 'unknown client_id' : 'wrong client_secret';
+    const wait = context.failedAuthentications.record(credentials.clientId, sourceIp);
+    if (wait > 0) {
+      throw new OAuthError(
+        'temporarily_unavailable',
+        `too many failed client authentications: retry in ${wait} s`,
+        429,
+        { 'Retry-After': String(wait) },
+        detail,
+      );
+    }
+    throw invalidClient(AUTHENTICATION_FAILED, basic, detail);
+  }
+  if (!client.active) throw invalidClient('the application is disabled', basic);
+  return client;
+}
+
+function parseBasicAuthorization(header: string): ClientCredentials {
+  const match = /^([A-Za-z]+) +(.*)$/.exec(header.trim());
+  const scheme = match?.[1] ?? header.trim().split(' ')[0] ?? '';
+  if (scheme.toLowerCase() !== 'basic') {
+    throw invalidClient(
+      `the Authorization header must use the Basic scheme, got '${scheme.slice(0, 20)}'`,
+      true,
+    );
+  }
+  const encoded = match?.[2]?.trim() ?? '';
+  if (encoded === '' || encoded.length % 4 !== 0 || !BASE64.test(encoded)) {
+    throw invalidClient('malformed Basic credentials: not valid base64', true);
+  }
+  let decoded: string;
+  try {
+    decoded = utf8.decode(Buffer.from(encoded, 'base64'));
+  } catch {
+    throw invalidClient('malformed Basic credentials: not valid UTF-8', true);
+  }
+  const colon = decoded.indexOf(':');
+  if (colon === -1)
+    throw invalidClient("malformed Basic credentials: no ':' between client_id and client_secret", true);
+  const clientId = formDecode(decoded.slice(0, colon));
+  const clientSecret = formDecode(decoded.slice(colon + 1));
+  if (clientId === '') throw invalidClient('malformed Basic credentials: client_id is empty', true);
+  if (clientSecret === '') throw invalidClient('malformed Basic credentials: client_secret is empty', true);
+  return { clientId, clientSecret, method: 'client_secret_basic' };
+}
+
+/** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
+function formDecode(value: string): string {
+  const decoded = decodeFormComponent(value);
+  if (decoded === undefined)
+    throw invalidClient('malformed Basic credentials: invalid form-urlencoding', true);
+  return decoded;
+}

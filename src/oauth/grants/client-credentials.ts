@@ -1,0 +1,18 @@
+import type { Client } from '../../domain/client.js';
+import { issueAccessToken, type TokenResponse } from '../access-token.js';
+import type { FormParameters } from '../form-body.js';
+import type { OAuthContext } from '../ports.js';
+import { grantScope } from '../scope.js';
+
+/** RFC 6749 §4.4: the client asks for a token in its own name (or, here, for one of its customers). */
+export const grantType = 'client_credentials';
+
+/** Grants the requested scope to the authenticated client and signs its access token. */
+export async function handler(
+  client: Client,
+  parameters: FormParameters,
+  context: OAuthContext,
+): Promise<TokenResponse> {
+  const scope = await grantScope(client, parameters.get('scope'), context);
+  return issueAccessToken(client, scope, context);
+}

@@ -1,0 +1,46 @@
+import type { Client } from '../../domain/client.js';
+import type { TokenResponse } from '../access-token.js';
+import { authenticateCaller } from '../client-authentication.js';
+import { invalidRequest, unsupportedGrantType } from '../errors.js';
+import { type FormParameters, readForm } from '../form-body.js';
+import type { OAuthContext, OAuthRequest } from '../ports.js';
+import * as clientCredentials from './client-credentials.js';
+
+/** A grant type of the token endpoint: its RFC name and what it does for an authenticated client. */
+interface Grant {
+  readonly grantType: string;
+  handler(client: Client, parameters: FormParameters, context: OAuthContext): Promise<TokenResponse>;
+}
+
+/** Every grant this server supports; the next one is one more module and one more entry. */
+const GRANTS: readonly Grant[] = [clientCredentials];
+
+/** For the RFC 8414 metadata's `grant_types_supported`. */
+export const GRANT_TYPES_SUPPORTED: readonly string[] = GRANTS.map((grant) => grant.grantType);
+
+const HOW = `use ${GRANT_TYPES_SUPPORTED.join(' or ')}`;
+
+/**
+ * POST /oauth2/token (RFC 6749 §3.2), as a pipeline of named steps: the form, the grant it names,
+ * the client authenticated, then the grant's own handler. Throws OAuthError for every refusal.
+ */
+export async function handleTokenRequest(
+  request: OAuthRequest,
+  context: OAuthContext,
+): Promise<TokenResponse> {
+  const parameters = readForm(request);
+  const grant = grantFor(parameters);
+  const client = await authenticateCaller(request, parameters, context);
+  return grant.handler(client, parameters, context);
+}
+
+/** The grant the request's `grant_type` names (RFC 6749 §5.2: missing or unknown is refused). */
+function grantFor(parameters: FormParameters): Grant {
+  const grantType = parameters.get('grant_type');
+  if (grantType === undefined) throw invalidRequest(`grant_type is missing: ${HOW}`);
+  const grant = GRANTS.find((candidate) => candidate.grantType === grantType);
+  if (grant === undefined) {
+    throw unsupportedGrantType(`grant_type '${grantType.slice(0, 64)}' is not supported: ${HOW}`);
+  }
+  return grant;
+}
