@@ -1,5 +1,5 @@
-import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
+import type { Store } from './store.js';
 
 const DAY_MS = 86_400_000;
 /** How often the log is trimmed; the first time soon after start. */

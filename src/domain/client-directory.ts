@@ -1,7 +1,8 @@
-import type { ApplicationRow, SecretRow, Store } from '../store/store.js';
+import type { Application, ClientSecret } from './application.js';
 import { unavailableOnError } from './cached-lookup.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { Clock } from './clock.js';
+import type { Store } from './store.js';
 import type { TokenClass } from './token-class.js';
 
 /** What the token endpoint needs to know about a client, resolved once and kept in memory. */
@@ -294,7 +295,7 @@ export class ClientDirectory {
     return application ? this.client(application, secrets) : null;
   }
 
-  private client(application: ApplicationRow, secrets: readonly SecretRow[]): Client {
+  private client(application: Application, secrets: readonly ClientSecret[]): Client {
     const defaults = this.options.defaultLifetimes;
     return {
       clientId: application.clientId,

@@ -1,10 +1,11 @@
-import type { CustomerRow, Store } from '../store/store.js';
 import { CachedLookup, unavailableOnError } from './cached-lookup.js';
 import type { ChangeFeed } from './change-feed.js';
+import type { Customer } from './customer.js';
+import type { Store } from './store.js';
 
 /** Customers by customer_id, cached in memory for the scope check of customer tokens. */
 export class CustomerDirectory {
-  private readonly cache: CachedLookup<CustomerRow>;
+  private readonly cache: CachedLookup<Customer>;
 
   constructor(
     store: Store,
@@ -24,7 +25,7 @@ export class CustomerDirectory {
   }
 
   /** The customer, or null when there is none with this id. */
-  find(customerId: string): Promise<CustomerRow | null> {
+  find(customerId: string): Promise<Customer | null> {
     this.feed.assertFresh();
     return this.cache.get(customerId);
   }

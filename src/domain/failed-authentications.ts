@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEvent, Store } from '../store/store.js';
 import { MAX_ADDRESS_LENGTH } from './address-key.js';
+import type { AuditEvent } from './audit-event.js';
 import type { Clock } from './clock.js';
 import { printable } from './printable.js';
+import type { Store } from './store.js';
 
 const FLUSH_EVERY_MS = 5_000;
 /**

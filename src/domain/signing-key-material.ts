@@ -7,9 +7,9 @@ import {
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { SigningKeyRow } from '../store/store.js';
 import { seal, unseal } from './key-encryption.js';
 import type { SigningAlgorithm } from './signing-algorithms.js';
+import type { SigningKey } from './signing-key.js';
 
 const generate = promisify(generateKeyPair);
 
@@ -41,7 +41,7 @@ function generateFor(alg: SigningAlgorithm): Promise<{ privateKey: KeyObject }> 
 }
 
 /** A key pair as stored: its public JWK, and its private key sealed under the key encryption key. */
-export type SealedKeyPair = Pick<SigningKeyRow, 'kid' | 'alg' | 'publicJwk' | 'sealedPrivateKey'>;
+export type SealedKeyPair = Pick<SigningKey, 'kid' | 'alg' | 'publicJwk' | 'sealedPrivateKey'>;
 
 /** A new key pair of `alg`, sealed under `kek`. */
 export async function newSealedKeyPair(alg: SigningAlgorithm, kek: Buffer): Promise<SealedKeyPair> {
@@ -60,7 +60,7 @@ export function keyRow(
   createdAt: number,
   activatesAt: number,
   rotatedFrom: string,
-): SigningKeyRow {
+): SigningKey {
   return { ...pair, createdAt, activatesAt, rotatedFrom, expiresAt: null };
 }
 

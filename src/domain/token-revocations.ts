@@ -1,6 +1,6 @@
-import type { Store } from '../store/store.js';
 import { unavailableOnError } from './cached-lookup.js';
 import type { Clock } from './clock.js';
+import type { Store } from './store.js';
 
 const PURGE_EVERY_MS = 10 * 60_000;
 /** Records outlive their token by this much, so an instance whose clock runs behind still sees them. */

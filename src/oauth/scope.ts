@@ -1,3 +1,4 @@
+import { isUuid } from '../domain/uuid.js';
 import { invalidScope } from './errors.js';
 
 /** What a token request asks for: a server-to-server token, or a token for one customer. */
@@ -6,7 +7,6 @@ export type RequestedScope =
   | { readonly tokenClass: 'customer'; readonly customerId: string };
 
 const CUSTOMER_PREFIX = 'customer.';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HOW = "use 'api' or 'customer.<customer_id>'";
 
 /** Reads the `scope` parameter: exactly one of `api` or `customer.<uuid>`. */
@@ -18,10 +18,12 @@ export function parseScope(raw: string | undefined): RequestedScope {
     const customerId = raw.slice(CUSTOMER_PREFIX.length);
     if (customerId === '')
       throw invalidScope('the customer scope needs a customer_id: customer.<customer_id>');
-    if (!UUID.test(customerId)) {
+    // Upper case is the same UUID (RFC 4122 §3): taken, and written as issued.
+    const lowerCase = customerId.toLowerCase();
+    if (!isUuid(lowerCase)) {
       throw invalidScope(`'${customerId.slice(0, 64)}' is not a customer_id: customer ids are UUIDs`);
     }
-    return { tokenClass: 'customer', customerId: customerId.toLowerCase() };
+    return { tokenClass: 'customer', customerId: lowerCase };
   }
   throw invalidScope(`unknown scope '${raw.slice(0, 64)}': ${HOW}`);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../domain/store.js';
 import { sandboxSecretPlace } from './key-encryption-key.js';
 import { sandboxSecretFile } from './sandbox-secret-file.js';
 

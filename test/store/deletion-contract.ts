@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import {
-  type ApplicationRow,
-  type AuditEvent,
-  type CustomerRow,
-  ERASED_DETAIL,
-  type SigningKeyRow,
-  type Store,
-  StoreConflictError,
-  WITHDRAWN_PREFIX,
-} from '../../src/store/store.js';
+import type { Application } from '../../src/domain/application.js';
+import { type AuditEvent, ERASED_DETAIL } from '../../src/domain/audit-event.js';
+import type { Customer } from '../../src/domain/customer.js';
+import { type SigningKey, WITHDRAWN_PREFIX } from '../../src/domain/signing-key.js';
+import { type Store, StoreConflictError } from '../../src/domain/store.js';
 import type { OpenStore } from './store-contract.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
-function application(): ApplicationRow {
+function application(): Application {
   return {
     clientId: randomUUID(),
     name: `Acme payroll ${randomUUID().slice(0, 8)}`,
@@ -33,7 +28,7 @@ function secret(clientId: string, createdAt = T0) {
   return { id: randomUUID(), clientId, digest: 'cd'.repeat(32), createdAt, expiresAt: null };
 }
 
-function customer(clientId: string): CustomerRow {
+function customer(clientId: string): Customer {
   return {
     customerId: randomUUID(),
     clientId,
@@ -55,7 +50,7 @@ function event(targetId: string, detail: Record<string, unknown>, at = T0): Audi
   };
 }
 
-function signingKey(createdAt: number, rotatedFrom: string): SigningKeyRow {
+function signingKey(createdAt: number, rotatedFrom: string): SigningKey {
   const kid = `kid-${randomUUID()}`;
   return {
     kid,
@@ -159,7 +154,7 @@ export function deletionContract(name: string, openStore: OpenStore): void {
     it('deleteCustomer removes one customer, returns it, erases its events, leaves the rest', () =>
       withStore(async (store) => {
         const { app, customers, events } = await populated(store);
-        const [gone, kept] = customers as [CustomerRow, CustomerRow];
+        const [gone, kept] = customers as [Customer, Customer];
 
         assert.deepEqual(await store.deleteCustomer(gone.customerId, T0 + 5), gone);
         assert.equal(await store.findCustomer(gone.customerId), undefined);
@@ -183,7 +178,7 @@ export function deletionContract(name: string, openStore: OpenStore): void {
         const { app, customers } = await populated(store);
         const host = application();
         await store.insertApplication(host, secret(host.clientId));
-        const [single, ...rest] = customers as [CustomerRow, ...CustomerRow[]];
+        const [single, ...rest] = customers as [Customer, ...Customer[]];
         await store.deleteCustomer(single.customerId, T0 + 1);
         await store.deleteApplication(app.clientId, T0 + 2);
 

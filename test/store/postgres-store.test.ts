@@ -4,8 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { StoreChange } from '../../src/domain/store.js';
 import { openPostgresStore, postgresConnection } from '../../src/store/postgres-store.js';
-import type { StoreChange } from '../../src/store/store.js';
 import { skipWithoutPostgres, TEST_POSTGRES_URL } from '../helpers/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres-database.js';
 import { deletionContract } from './deletion-contract.js';
@@ -69,7 +69,7 @@ describe('PostgreSQL store specifics', { skip }, () => {
     try {
       await writer.migrate();
       const seen: StoreChange[] = [];
-      const stop = reader.watchExternalChanges((change) => seen.push(change));
+      const stop = reader.watch((change) => seen.push(change));
       await sleep(200); // let LISTEN start
       const clientId = randomUUID();
       await writer.insertApplication(
@@ -136,7 +136,7 @@ describe('PostgreSQL store specifics', { skip }, () => {
         { now: 1, previousExpiresAt: null },
       );
       const seen: StoreChange[] = [];
-      const stop = reader.watchExternalChanges((change) => seen.push(change));
+      const stop = reader.watch((change) => seen.push(change));
       await sleep(200); // let LISTEN start
       await writer.deleteCustomer(customerId, 2);
       await writer.deleteApplication(clientId, 3);
@@ -161,7 +161,7 @@ describe('PostgreSQL store specifics', { skip }, () => {
     try {
       await store.migrate();
       const seen: StoreChange[] = [];
-      const stop = store.watchExternalChanges((change) => seen.push(change));
+      const stop = store.watch((change) => seen.push(change));
       await sleep(300);
       const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
       await admin.connect();

@@ -2,17 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { type Kysely, type Migration, Migrator } from 'kysely';
+import type { Application, ClientSecret } from '../../src/domain/application.js';
+import type { AuditEvent } from '../../src/domain/audit-event.js';
+import type { Customer } from '../../src/domain/customer.js';
+import type { SigningKey } from '../../src/domain/signing-key.js';
+import { type Store, StoreConflictError } from '../../src/domain/store.js';
 import type { TokenClass } from '../../src/domain/token-class.js';
 import { initial } from '../../src/store/migrations/0001-initial.js';
-import {
-  type ApplicationRow,
-  type AuditEvent,
-  type CustomerRow,
-  type SecretRow,
-  type SigningKeyRow,
-  type Store,
-  StoreConflictError,
-} from '../../src/store/store.js';
 
 export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 
@@ -67,7 +63,7 @@ export type OpenEmptyDatabase = () => Promise<{
 
 const T0 = Date.UTC(2026, 0, 1);
 
-function application(overrides: Partial<ApplicationRow> = {}): ApplicationRow {
+function application(overrides: Partial<Application> = {}): Application {
   return {
     clientId: randomUUID(),
     name: 'contract app',
@@ -82,7 +78,7 @@ function application(overrides: Partial<ApplicationRow> = {}): ApplicationRow {
   };
 }
 
-function secretFor(clientId: string, overrides: Partial<SecretRow> = {}): SecretRow {
+function secretFor(clientId: string, overrides: Partial<ClientSecret> = {}): ClientSecret {
   return {
     id: randomUUID(),
     clientId,
@@ -93,7 +89,7 @@ function secretFor(clientId: string, overrides: Partial<SecretRow> = {}): Secret
   };
 }
 
-function customer(clientId: string, overrides: Partial<CustomerRow> = {}): CustomerRow {
+function customer(clientId: string, overrides: Partial<Customer> = {}): Customer {
   return {
     customerId: randomUUID(),
     clientId,
@@ -104,7 +100,7 @@ function customer(clientId: string, overrides: Partial<CustomerRow> = {}): Custo
   };
 }
 
-function signingKey(createdAt: number, overrides: Partial<SigningKeyRow> = {}): SigningKeyRow {
+function signingKey(createdAt: number, overrides: Partial<SigningKey> = {}): SigningKey {
   const kid = `kid-${randomUUID()}`;
   return {
     kid,
@@ -138,14 +134,11 @@ function newestFirst(events: readonly AuditEvent[]): AuditEvent[] {
 }
 
 /** Every stored secret of the application, expired or not (listLiveSecrets at the epoch). */
-function storedSecrets(store: Store, clientId: string): Promise<SecretRow[]> {
+function storedSecrets(store: Store, clientId: string): Promise<ClientSecret[]> {
   return store.listLiveSecrets(clientId, 0);
 }
 
-async function addApplication(
-  store: Store,
-  overrides: Partial<ApplicationRow> = {},
-): Promise<ApplicationRow> {
+async function addApplication(store: Store, overrides: Partial<Application> = {}): Promise<Application> {
   const app = application(overrides);
   await store.insertApplication(app, secretFor(app.clientId));
   return app;
@@ -495,7 +488,7 @@ export function storeContract(
         withStore(async (store) => {
           const app = await addApplication(store);
           const other = await addApplication(store);
-          const mine: CustomerRow[] = [];
+          const mine: Customer[] = [];
           for (let i = 0; i < 5; i++) {
             const c = customer(app.clientId);
             await store.insertCustomer(c);
@@ -1091,9 +1084,9 @@ export function storeContract(
           const boom = new Error('after the nested transaction');
           await assert.rejects(
             store.transaction(async (tx) => {
-              await tx.insertApplication(lost[0] as ApplicationRow, secretFor(lost[0]?.clientId ?? ''));
+              await tx.insertApplication(lost[0] as Application, secretFor(lost[0]?.clientId ?? ''));
               await tx.transaction(async (same) => {
-                await same.insertApplication(lost[1] as ApplicationRow, secretFor(lost[1]?.clientId ?? ''));
+                await same.insertApplication(lost[1] as Application, secretFor(lost[1]?.clientId ?? ''));
                 await same.insertAuditEvents([auditEvent(T0)]);
               });
               throw boom;

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Applications } from '../../domain/applications.js';
+import type { AuditEvent, AuditFilter } from '../../domain/audit-event.js';
 import type { Customers } from '../../domain/customers.js';
 import type { Deletions } from '../../domain/deletions.js';
+import type { Page } from '../../domain/page.js';
 import type { SigningKeys } from '../../domain/signing-keys.js';
-import type { AuditEvent, AuditFilter, Page } from '../../store/store.js';
 import type { Metrics } from '../metrics.js';
 import { type AdminFailures, adminAuthentication } from './admin-auth.js';
 import { AdminError, handleAdminError } from './admin-error.js';
@@ -72,4 +73,4 @@ export async function emptyBodyIsEmptyObject(request: { body: unknown }): Promis
 }
 
 // One rule for pages, shared with the CLI's --json.
-export { nextAfter } from '../../views.js';
+export { nextAfter } from '../../domain/views.js';

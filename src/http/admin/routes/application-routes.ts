@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApplicationSettings } from '../../../domain/applications.js';
-import { applicationView } from '../../../views.js';
+import { applicationView } from '../../../domain/views.js';
 import { ADMIN_ACTOR, type AdminOptions, emptyBodyIsEmptyObject, nextAfter } from '../admin-routes.js';
 import { deletedApplicationSchema } from '../lifecycle-schemas.js';
 import {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { customerView } from '../../../views.js';
+import { customerView } from '../../../domain/views.js';
 import { ADMIN_ACTOR, type AdminOptions, nextAfter } from '../admin-routes.js';
 import { deletedCustomerSchema } from '../lifecycle-schemas.js';
 import {

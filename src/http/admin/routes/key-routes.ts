@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { signingKeyView } from '../../../views.js';
+import { signingKeyView } from '../../../domain/views.js';
 import { ADMIN_ACTOR, type AdminOptions, emptyBodyIsEmptyObject } from '../admin-routes.js';
 import { kidParams, withdrawnKeySchema } from '../lifecycle-schemas.js';
 import { rotateKeyBody, signingKeySchema } from '../schemas.js';
