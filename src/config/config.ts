@@ -1,14 +1,15 @@
 import { resolve } from 'node:path';
-import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../domain/signing-algorithms.js';
+import { type DatabaseLocation, parseDatabaseUrl, redactUrl } from './database-url.js';
 import {
+  MAX_SECRET_GRACE_SECONDS,
   MAX_TOKEN_LIFETIME,
   MIN_API_TOKEN_LIFETIME,
   MIN_CUSTOMER_TOKEN_LIFETIME,
-} from '../domain/token-lifetimes.js';
-import { type DatabaseLocation, parseDatabaseUrl, redactUrl } from './database-url.js';
+} from './limits.js';
 import { isLoopbackHost, parseListenHost } from './listen-host.js';
 import { duration, integer, parseWorkers, rotationInterval } from './numbers.js';
 import { checkAdminToken, MIN_ADMIN_TOKEN_LENGTH, parseKeyEncryptionKey } from './secrets.js';
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './signing-algorithms.js';
 import { parseTrustProxy, type TrustedProxies } from './trust-proxy.js';
 
 export type { DatabaseLocation } from './database-url.js';
@@ -168,7 +169,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (adminPort !== undefined && adminPort !== 0 && adminPort === port) {
     problems.push('ADMIN_PORT must differ from PORT (leave it unset to serve the admin API on PORT)');
   }
-  const secretRotationGraceSeconds = seconds('SECRET_ROTATION_GRACE', 86_400, 0, 7 * 86_400);
+  const secretRotationGraceSeconds = seconds('SECRET_ROTATION_GRACE', 86_400, 0, MAX_SECRET_GRACE_SECONDS);
   const keyRotationIntervalMs = rotationInterval(read('KEY_ROTATION_INTERVAL'), problems);
 
   const redisUrl = read('REDIS_URL');

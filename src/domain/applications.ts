@@ -1,4 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import {
+  MAX_SECRET_GRACE_SECONDS,
+  MAX_TOKEN_LIFETIME,
+  MIN_API_TOKEN_LIFETIME,
+  MIN_CUSTOMER_TOKEN_LIFETIME,
+} from '../config/limits.js';
 import type { Application, ApplicationPatch, ClientSecret } from './application.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { ChangeFeed } from './change-feed.js';
@@ -9,11 +15,6 @@ import { validPage } from './page.js';
 import { isPlainText } from './printable.js';
 import type { Store } from './store.js';
 import { TOKEN_CLASSES, type TokenClass } from './token-class.js';
-import {
-  MAX_TOKEN_LIFETIME,
-  MIN_API_TOKEN_LIFETIME,
-  MIN_CUSTOMER_TOKEN_LIFETIME,
-} from './token-lifetimes.js';
 import { isUuid } from './uuid.js';
 import { applicationView } from './views.js';
 
@@ -40,9 +41,6 @@ export interface CreatedApplication {
   /** Shown once: only its digest is stored. */
   readonly clientSecret: string;
 }
-
-/** The longest grace period a rotated secret may be given: a week. */
-export const MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
 
 /**
  * Registering and managing applications (OAuth clients): what the CLI and the admin API call.

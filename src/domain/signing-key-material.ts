@@ -7,8 +7,8 @@ import {
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { SigningAlgorithm } from '../config/signing-algorithms.js';
 import { seal, unseal } from './key-encryption.js';
-import type { SigningAlgorithm } from './signing-algorithms.js';
 import type { SigningKey } from './signing-key.js';
 
 const generate = promisify(generateKeyPair);

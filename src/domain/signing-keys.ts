@@ -1,9 +1,9 @@
 import type { JsonWebKey } from 'node:crypto';
+import type { SigningAlgorithm } from '../config/signing-algorithms.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
 import { createJwsSigner, type JwsSigner } from './jws-signer.js';
-import type { SigningAlgorithm } from './signing-algorithms.js';
 import { type SigningKey, WITHDRAWN_PREFIX } from './signing-key.js';
 import {
   keyRow,

@@ -2,7 +2,7 @@
  * JSON Schemas of the admin API: Fastify validates requests with them, and /openapi.json
  * publishes them, so the documentation cannot drift from what the server enforces.
  */
-import { MAX_SECRET_GRACE_SECONDS } from '../../domain/applications.js';
+import { MAX_SECRET_GRACE_SECONDS } from '../../config/limits.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../domain/page.js';
 import { NO_CONTROL_CHARACTERS_PATTERN } from '../../domain/printable.js';
 import { SIGNING_KEY_STATES } from '../../domain/signing-key-states.js';

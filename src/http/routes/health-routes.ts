@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { NO_STORE } from '../headers.js';
 
 /** Why the server cannot do its work: a short code for /readyz, and a detail for the log only. */
 export interface NotReady {
@@ -18,11 +19,9 @@ const NOT_READY_LOG_INTERVAL_MS = 60_000;
 /** /healthz: the process answers. /readyz: it can issue tokens (database reachable, key loaded). */
 export async function healthRoutes(app: FastifyInstance, options: HealthOptions): Promise<void> {
   let logged: { reason: string; at: number; probes: number } | undefined;
-  app.get('/healthz', async (_request, reply) =>
-    reply.header('Cache-Control', 'no-store').send({ status: 'ok' }),
-  );
+  app.get('/healthz', async (_request, reply) => reply.headers(NO_STORE).send({ status: 'ok' }));
   app.get('/readyz', async (request, reply) => {
-    reply.header('Cache-Control', 'no-store');
+    reply.headers(NO_STORE);
     const notReady = await options.checkReady();
     if (notReady === undefined) {
       logged = undefined;
