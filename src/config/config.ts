@@ -13,9 +13,9 @@ import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './signing-algorithms.
 import { parseTrustProxy, type TrustedProxies } from './trust-proxy.js';
 
 export type { DatabaseLocation } from './database-url.js';
-export { MIN_ADMIN_TOKEN_LENGTH } from './secrets.js';
 export type { TrustedProxies } from './trust-proxy.js';
-export type Environment = 'sandbox' | 'production';
+
+type Environment = 'sandbox' | 'production';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 

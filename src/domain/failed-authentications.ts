@@ -24,7 +24,7 @@ export interface FailureKind {
   readonly targetType: string;
 }
 
-export const CLIENT_AUTHENTICATION_FAILED: FailureKind = {
+const CLIENT_AUTHENTICATION_FAILED: FailureKind = {
   action: 'client.authentication_failed',
   targetType: 'application',
 };

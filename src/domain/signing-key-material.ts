@@ -65,7 +65,7 @@ export function keyRow(
 }
 
 /** The private key as stored: PKCS#8, sealed under the key encryption key, bound to its kid. */
-export function sealPrivateKey(privateKey: KeyObject, kid: string, kek: Buffer): string {
+function sealPrivateKey(privateKey: KeyObject, kid: string, kek: Buffer): string {
   return seal(privateKey.export({ format: 'der', type: 'pkcs8' }), kek, kid);
 }
 

@@ -23,7 +23,7 @@ import {
 import { addKey, withdrawKey } from './signing-key-writes.js';
 import { type Store, StoreConflictError } from './store.js';
 
-export type { SigningKeyState, SigningKeySummary, WithdrawnKey } from './signing-key-states.js';
+export type { SigningKeySummary, WithdrawnKey } from './signing-key-states.js';
 
 export { RETIREMENT_MARGIN_MS } from './signing-key-writes.js';
 

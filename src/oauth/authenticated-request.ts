@@ -6,7 +6,7 @@ import { type FormParameters, parseFormBody } from './form-body.js';
 import type { OAuthContext, OAuthRequest } from './ports.js';
 
 /** RFC 6749 §2.3.1: credentials must not travel in the URL, where logs and proxies keep them. */
-export function rejectParametersInUrl(query: string): void {
+function rejectParametersInUrl(query: string): void {
   if (query !== '') throw invalidRequest('parameters must be sent in the request body, not in the URL');
 }
 

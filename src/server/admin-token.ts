@@ -5,7 +5,7 @@ import type { Store } from '../domain/store.js';
 import { sandboxSecretPlace } from './key-encryption-key.js';
 import { sandboxSecretFile } from './sandbox-secret-file.js';
 
-export const SANDBOX_ADMIN_TOKEN_FILE = 'admin-token';
+const SANDBOX_ADMIN_TOKEN_FILE = 'admin-token';
 /** The sandbox_secrets row of the sandbox admin token, on PostgreSQL. */
 const SANDBOX_ADMIN_TOKEN_NAME = 'admin_token';
 

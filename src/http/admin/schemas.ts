@@ -123,7 +123,7 @@ export function pageSchema(item: object) {
   } as const;
 }
 
-export const applicationSettingsProperties = {
+const applicationSettingsProperties = {
   name: text(200, 1),
   token_classes: tokenClasses,
   api_token_ttl: lifetime,
