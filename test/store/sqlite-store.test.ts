@@ -4,28 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kysely, SqliteDialect } from 'kysely';
 import type { Application, ClientSecret } from '../../src/domain/application.js';
 import type { Store, StoreChange } from '../../src/domain/store.js';
-import { KyselyNodeSqlite, loadNodeSqlite } from '../../src/store/node-sqlite.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { childEnv } from '../helpers/child-process.js';
 import { openRawSqlite, pragmaRows, pragmaValue } from '../helpers/raw-sqlite.js';
 import { tempDir } from '../helpers/test-server.js';
-import { deletionContract } from './deletion-contract.js';
-import { type OpenStore, type Schema0001, storeContract } from './store-contract.js';
 
 const T0 = Date.UTC(2026, 0, 1);
-
-/** PRAGMA integrity_check through a connection of our own, after the store closed the file. */
-function integrityCheck(path: string): string {
-  const db = openRawSqlite(path, { readOnly: true });
-  try {
-    return pragmaValue(db, 'integrity_check') as string;
-  } finally {
-    db.close();
-  }
-}
 
 function newApplication(): { application: Application; secret: ClientSecret } {
   const clientId = randomUUID();
@@ -124,46 +110,6 @@ async function raceInProcesses(file: string, count: number, work: string): Promi
     clearTimeout(timer);
   }
 }
-
-const openContractStore: OpenStore = async () => {
-  const temp = tempDir();
-  const path = join(temp.dir, 'nested', 'contract.db');
-  const store = openSqliteStore(path);
-  await store.migrate();
-  return {
-    store,
-    async cleanup() {
-      try {
-        await store.close();
-        // Every contract test's writes leave a sound file behind.
-        assert.equal(integrityCheck(path), 'ok');
-      } finally {
-        temp.remove();
-      }
-    },
-  };
-};
-
-deletionContract('SQLite', openContractStore);
-
-storeContract('SQLite', openContractStore, async () => {
-  const temp = tempDir();
-  const path = join(temp.dir, 'from-0001.db');
-  const db = new Kysely<Schema0001>({
-    dialect: new SqliteDialect({ database: new KyselyNodeSqlite(new (loadNodeSqlite().DatabaseSync)(path)) }),
-  });
-  return {
-    db,
-    openStore: async () => openSqliteStore(path),
-    async cleanup() {
-      try {
-        assert.equal(integrityCheck(path), 'ok');
-      } finally {
-        temp.remove();
-      }
-    },
-  };
-});
 
 describe('SQLite store', () => {
   let temp: ReturnType<typeof tempDir>;
