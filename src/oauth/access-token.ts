@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '../domain/client-directory.js';
+import type { Client } from '../domain/client.js';
 import type { OAuthContext } from './ports.js';
 import { formatScope, type RequestedScope } from './scope.js';
 

@@ -1,4 +1,4 @@
-import type { Client } from '../domain/client-directory.js';
+import type { Client } from '../domain/client.js';
 import { secretMatches } from '../domain/client-secrets.js';
 import type { ClientCredentials } from './client-credentials.js';
 import { invalidClient, OAuthError } from './errors.js';

@@ -1,4 +1,4 @@
-import type { Client } from '../domain/client-directory.js';
+import type { Client } from '../domain/client.js';
 import { authenticateClient } from './authenticate-client.js';
 import { readClientCredentials } from './client-credentials.js';
 import { invalidRequest } from './errors.js';

@@ -1,4 +1,4 @@
-import type { Client } from '../domain/client-directory.js';
+import type { Client } from '../domain/client.js';
 import { invalidScope } from './errors.js';
 import type { OAuthContext } from './ports.js';
 import { parseScope, type RequestedScope } from './scope.js';

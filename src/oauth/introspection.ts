@@ -1,4 +1,4 @@
-import type { Client } from '../domain/client-directory.js';
+import type { Client } from '../domain/client.js';
 import type { AccessTokenClaims } from './access-token.js';
 import { authenticateCaller, readForm, requireParameter } from './authenticated-request.js';
 import type { OAuthContext, OAuthRequest } from './ports.js';

@@ -1,5 +1,5 @@
 import type { JsonWebKey } from 'node:crypto';
-import type { Client } from '../domain/client-directory.js';
+import type { Client } from '../domain/client.js';
 import type { Clock } from '../domain/clock.js';
 import type { Customer } from '../domain/customer.js';
 import type { JwsSigner } from '../domain/jws-signer.js';

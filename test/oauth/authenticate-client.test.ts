@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Client } from '../../src/domain/client-directory.js';
+import type { Client } from '../../src/domain/client.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
 import {
   AUTHENTICATION_FAILED,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import type { Client } from '../../src/domain/client-directory.js';
+import type { Client } from '../../src/domain/client.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
 import { createJwsSigner } from '../../src/domain/jws-signer.js';
 import { OAuthError } from '../../src/oauth/errors.js';
