@@ -1,5 +1,5 @@
+import type { AuditStore } from './audit-event.js';
 import type { Clock } from './clock.js';
-import type { Store } from './store.js';
 
 const DAY_MS = 86_400_000;
 /** How often the log is trimmed; the first time soon after start. */
@@ -19,7 +19,7 @@ export class AuditRetention {
   private running: Promise<number> | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AuditStore,
     private readonly clock: Clock,
     /** 0 keeps every event for ever. */
     private readonly days: number,

@@ -1,14 +1,13 @@
 import { CachedLookup, unavailableOnError } from './cached-lookup.js';
 import type { ChangeFeed } from './change-feed.js';
-import type { Customer } from './customer.js';
-import type { Store } from './store.js';
+import type { Customer, CustomerStore } from './customer.js';
 
 /** Customers by customer_id, cached in memory for the scope check of customer tokens. */
 export class CustomerDirectory {
   private readonly cache: CachedLookup<Customer>;
 
   constructor(
-    store: Store,
+    store: CustomerStore,
     private readonly feed: ChangeFeed,
     maxEntries = 100_000,
   ) {

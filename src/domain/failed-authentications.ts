@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_ADDRESS_LENGTH } from './address-key.js';
-import type { AuditEvent } from './audit-event.js';
+import type { AuditEvent, AuditStore } from './audit-event.js';
 import type { Clock } from './clock.js';
 import { printable } from './printable.js';
-import type { Store } from './store.js';
 
 const FLUSH_EVERY_MS = 5_000;
 /**
@@ -55,7 +54,7 @@ export class FailedAuthentications {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AuditStore,
     private readonly clock: Clock,
     private readonly onError: (error: unknown) => void,
     private readonly kind: FailureKind = CLIENT_AUTHENTICATION_FAILED,
