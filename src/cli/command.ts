@@ -2,12 +2,12 @@ import type { ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/config.js';
 
 /** What a command prints: `json` under --json, `text` otherwise. */
-export interface CommandOutput {
+interface CommandOutput {
   readonly json: unknown;
   readonly text: string;
 }
 
-export interface CommandInput {
+interface CommandInput {
   readonly config: Config;
   readonly values: Record<string, string | boolean | undefined>;
   readonly positionals: readonly string[];

@@ -8,7 +8,6 @@ import { SETTINGS } from './settings/index.js';
 export type { DatabaseLocation } from './database-url.js';
 export { CONFIG_VARIABLES } from './settings/index.js';
 export type { LogLevel } from './settings/operations.js';
-export type { Environment } from './settings/serving.js';
 export type { TrustedProxies } from './trust-proxy.js';
 
 type Row = (typeof SETTINGS)[number];

@@ -1,17 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type { ApplicationPatch, ApplicationRow, Page, SecretRow, Store } from '../store/store.js';
-import { applicationView } from '../views.js';
+import {
+  MAX_SECRET_GRACE_SECONDS,
+  MAX_TOKEN_LIFETIME,
+  MIN_API_TOKEN_LIFETIME,
+  MIN_CUSTOMER_TOKEN_LIFETIME,
+} from '../config/limits.js';
+import type { Application, ApplicationPatch, ClientSecret } from './application.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { ChangeFeed } from './change-feed.js';
 import { digestSecret, generateClientSecret } from './client-secrets.js';
 import type { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
+import { validPage } from './page.js';
+import { isPlainText } from './printable.js';
+import type { Store } from './store.js';
 import { TOKEN_CLASSES, type TokenClass } from './token-class.js';
-import {
-  MAX_TOKEN_LIFETIME,
-  MIN_API_TOKEN_LIFETIME,
-  MIN_CUSTOMER_TOKEN_LIFETIME,
-} from './token-lifetimes.js';
+import { isUuid } from './uuid.js';
+import { applicationView } from './views.js';
 
 export interface ApplicationSettings {
   name?: string | undefined;
@@ -24,7 +29,7 @@ export interface ApplicationSettings {
 }
 
 export interface RotatedSecret {
-  readonly application: ApplicationRow;
+  readonly application: Application;
   /** Shown once: only its digest is stored. */
   readonly clientSecret: string;
   /** Until when the previous secret still works; null when it stopped at once. */
@@ -32,14 +37,10 @@ export interface RotatedSecret {
 }
 
 export interface CreatedApplication {
-  readonly application: ApplicationRow;
+  readonly application: Application;
   /** Shown once: only its digest is stored. */
   readonly clientSecret: string;
 }
-
-const MAX_PAGE = 1000;
-/** The longest grace period a rotated secret may be given: a week. */
-export const MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
 
 /**
  * Registering and managing applications (OAuth clients): what the CLI and the admin API call.
@@ -58,7 +59,7 @@ export class Applications {
   async create(settings: ApplicationSettings & { name: string }, actor: string): Promise<CreatedApplication> {
     const now = this.clock.now();
     const clientSecret = generateClientSecret();
-    const application: ApplicationRow = {
+    const application: Application = {
       clientId: randomUUID(),
       name: validName(settings.name),
       status: 'active',
@@ -83,13 +84,13 @@ export class Applications {
     return { application, clientSecret };
   }
 
-  async get(clientId: string): Promise<ApplicationRow> {
+  async get(clientId: string): Promise<Application> {
     const application = isUuid(clientId) ? await this.store.findApplication(clientId) : undefined;
     if (!application) throw notFound(clientId);
     return application;
   }
 
-  async list(page: { limit?: number; after?: string } = {}): Promise<ApplicationRow[]> {
+  async list(page: { limit?: number; after?: string } = {}): Promise<Application[]> {
     return this.store.listApplications(validPage(page));
   }
 
@@ -97,7 +98,7 @@ export class Applications {
     return this.store.countApplications();
   }
 
-  async update(clientId: string, settings: ApplicationSettings, actor: string): Promise<ApplicationRow> {
+  async update(clientId: string, settings: ApplicationSettings, actor: string): Promise<Application> {
     const patch: ApplicationPatch = {
       ...(settings.name !== undefined && { name: validName(settings.name) }),
       ...(settings.tokenClasses !== undefined && { tokenClasses: validTokenClasses(settings.tokenClasses) }),
@@ -110,11 +111,11 @@ export class Applications {
     return this.patch(clientId, patch, 'application.update', actor);
   }
 
-  disable(clientId: string, actor: string): Promise<ApplicationRow> {
+  disable(clientId: string, actor: string): Promise<Application> {
     return this.patch(clientId, { status: 'disabled' }, 'application.disable', actor);
   }
 
-  enable(clientId: string, actor: string): Promise<ApplicationRow> {
+  enable(clientId: string, actor: string): Promise<Application> {
     return this.patch(clientId, { status: 'active' }, 'application.enable', actor);
   }
 
@@ -166,7 +167,7 @@ export class Applications {
     patch: ApplicationPatch,
     action: string,
     actor: string,
-  ): Promise<ApplicationRow> {
+  ): Promise<Application> {
     if (!isUuid(clientId)) throw notFound(clientId);
     const updated = await this.store.transaction(async (tx) => {
       const before = await tx.findApplication(clientId);
@@ -190,7 +191,7 @@ function notFound(clientId: string): DomainError {
   return new DomainError('not_found', `no application has client_id '${clientId.slice(0, 80)}'`);
 }
 
-function newSecret(clientId: string, secret: string, now: number): SecretRow {
+function newSecret(clientId: string, secret: string, now: number): ClientSecret {
   return {
     id: randomUUID(),
     clientId,
@@ -198,37 +199,6 @@ function newSecret(clientId: string, secret: string, now: number): SecretRow {
     createdAt: now,
     expiresAt: null,
   };
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/**
- * Text an operator typed, as it can be stored and shown back unchanged: no control characters
- * (PostgreSQL cannot store NUL; none belongs in a name) and no lone UTF-16 surrogate (JSON can
- * carry one, but it is no Unicode text, and UTF-8 storage would turn it into something else).
- */
-export function isPlainText(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return false;
-  }
-  return !LONE_SURROGATE.test(text);
-}
-
-/** In a u-mode pattern a surrogate pair is one code point, so only a lone surrogate matches. */
-const LONE_SURROGATE = /\p{Surrogate}/u;
-
-/** Ids lean-auth issues are lower-case UUIDs; anything else cannot name a record. */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
-
-export function validPage(page: { limit?: number; after?: string }): Page {
-  const limit = page.limit ?? 100;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-    throw new DomainError('invalid', `limit must be a whole number from 1 to ${MAX_PAGE}, got ${limit}`);
-  }
-  return { limit, after: page.after };
 }
 
 function validName(name: string): string {

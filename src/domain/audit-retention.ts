@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { AuditStore } from './audit-event.js';
 import type { Clock } from './clock.js';
 
 const DAY_MS = 86_400_000;
@@ -19,7 +19,7 @@ export class AuditRetention {
   private running: Promise<number> | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AuditStore,
     private readonly clock: Clock,
     /** 0 keeps every event for ever. */
     private readonly days: number,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEvent, AuditFilter, Store } from '../store/store.js';
+import type { AuditEvent, AuditFilter } from './audit-event.js';
 import type { Clock } from './clock.js';
+import type { Store } from './store.js';
 
 export type AuditEntry = Omit<AuditEvent, 'id' | 'at'>;
 

@@ -1,4 +1,5 @@
 import { DomainError } from './domain-error.js';
+import { SingleFlight } from './single-flight.js';
 
 /** Runs a store read; a failure means the database is out of reach, which callers answer with 503. */
 export async function unavailableOnError<T>(read: () => Promise<T>): Promise<T> {
@@ -15,8 +16,7 @@ export async function unavailableOnError<T>(read: () => Promise<T>): Promise<T> 
  */
 export class CachedLookup<V> {
   private readonly entries = new Map<string, V | null>();
-  private readonly loading = new Map<string, Promise<V | null>>();
-  private generation = 0;
+  private readonly reads = new SingleFlight<V | null>();
 
   constructor(
     private readonly load: (key: string) => Promise<V | null>,
@@ -27,48 +27,32 @@ export class CachedLookup<V> {
   get(key: string): Promise<V | null> {
     const cached = this.entries.get(key);
     if (cached !== undefined) return Promise.resolve(cached);
-    return this.loading.get(key) ?? this.startLoad(key);
+    // A change while loading may make the value stale: its callers get it, the cache does not.
+    return this.reads.run(
+      key,
+      () => this.load(key),
+      (value) => this.remember(key, value),
+    );
   }
 
   delete(key: string): void {
     this.entries.delete(key);
-    this.loading.delete(key);
-    this.generation++;
+    this.reads.forget(key);
   }
 
-  /** Drops every cached value that `matches` (misses stay: what was absent still is). */
+  /** Drops every cached value that `matches` (misses stay: what was absent still is), and every load in flight. */
   deleteWhere(matches: (value: V) => boolean): void {
     for (const [key, value] of this.entries) if (value !== null && matches(value)) this.entries.delete(key);
-    this.loading.clear();
-    this.generation++;
+    this.reads.clear();
   }
 
   clear(): void {
     this.entries.clear();
-    this.loading.clear();
-    this.generation++;
+    this.reads.clear();
   }
 
   get size(): number {
     return this.entries.size;
-  }
-
-  private startLoad(key: string): Promise<V | null> {
-    const generation = this.generation;
-    const promise = this.load(key).then(
-      (value) => {
-        // A change while loading may have made this value stale: answer with it, but do not keep it.
-        if (this.generation === generation) this.remember(key, value);
-        if (this.loading.get(key) === promise) this.loading.delete(key);
-        return value;
-      },
-      (error: unknown) => {
-        if (this.loading.get(key) === promise) this.loading.delete(key);
-        throw error;
-      },
-    );
-    this.loading.set(key, promise);
-    return promise;
   }
 
   private remember(key: string, value: V | null): void {

@@ -1,6 +1,6 @@
-import type { StoreChange } from '../store/store.js';
 import type { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
+import type { StoreChange } from './store.js';
 
 /** What changed, so that caches drop exactly what went stale. */
 export type Change = StoreChange;

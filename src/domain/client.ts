@@ -1,9 +1,7 @@
+import type { Application, ClientSecret } from './application.js';
 import type { TokenClass } from './token-class.js';
 
-/**
- * An application as the protocol sees it once authenticated: what the token endpoint needs to know
- * about a client, resolved once and kept in memory.
- */
+/** What the token endpoint needs to know about a client, resolved once and kept in memory. */
 export interface Client {
   readonly clientId: string;
   readonly active: boolean;
@@ -13,4 +11,39 @@ export interface Client {
   readonly secrets: readonly { readonly digest: Buffer; readonly expiresAt: number | null }[];
   /** May introspect every application's tokens. */
   readonly resourceServer: boolean;
+}
+
+/** The Client an application and its live secrets make: a pure projection, no I/O. */
+export function toClient(
+  application: Application,
+  secrets: readonly ClientSecret[],
+  defaults: Readonly<Record<TokenClass, number>>,
+): Client {
+  return {
+    clientId: application.clientId,
+    active: application.status === 'active',
+    tokenClasses: tokenClassSet(application.tokenClasses),
+    lifetimes:
+      application.apiTokenTtl === null && application.customerTokenTtl === null
+        ? defaults
+        : {
+            api: application.apiTokenTtl ?? defaults.api,
+            customer: application.customerTokenTtl ?? defaults.customer,
+          },
+    secrets: secrets.map((s) => ({ digest: Buffer.from(s.digest, 'hex'), expiresAt: s.expiresAt })),
+    resourceServer: application.resourceServer,
+  };
+}
+
+/** One frozen set per combination of token classes, shared by every client that has it. */
+const tokenClassSets = new Map<string, ReadonlySet<TokenClass>>();
+
+function tokenClassSet(classes: readonly TokenClass[]): ReadonlySet<TokenClass> {
+  const key = [...classes].sort().join(' ');
+  let set = tokenClassSets.get(key);
+  if (set === undefined) {
+    set = new Set(classes);
+    tokenClassSets.set(key, set);
+  }
+  return set;
 }

@@ -1,13 +1,13 @@
-import type { CustomerRow, Store } from '../store/store.js';
 import { CachedLookup, unavailableOnError } from './cached-lookup.js';
 import type { ChangeFeed } from './change-feed.js';
+import type { Customer, CustomerStore } from './customer.js';
 
 /** Customers by customer_id, cached in memory for the scope check of customer tokens. */
 export class CustomerDirectory {
-  private readonly cache: CachedLookup<CustomerRow>;
+  private readonly cache: CachedLookup<Customer>;
 
   constructor(
-    store: Store,
+    store: CustomerStore,
     private readonly feed: ChangeFeed,
     maxEntries = 100_000,
   ) {
@@ -24,7 +24,7 @@ export class CustomerDirectory {
   }
 
   /** The customer, or null when there is none with this id. */
-  find(customerId: string): Promise<CustomerRow | null> {
+  find(customerId: string): Promise<Customer | null> {
     this.feed.assertFresh();
     return this.cache.get(customerId);
   }

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { CustomerRow, Status, Store } from '../store/store.js';
-import { StoreConflictError } from '../store/store.js';
-import { customerView } from '../views.js';
 import type { Applications } from './applications.js';
-import { isPlainText, isUuid, validPage } from './applications.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { Clock } from './clock.js';
+import type { Customer } from './customer.js';
 import { DomainError } from './domain-error.js';
+import { validPage } from './page.js';
+import { isPlainText } from './printable.js';
+import type { Status } from './status.js';
+import { type Store, StoreConflictError } from './store.js';
+import { isUuid } from './uuid.js';
+import { customerView } from './views.js';
 
 /** Registering the end users (customers) of an application, for whom customer tokens are issued. */
 export class Customers {
@@ -19,9 +22,9 @@ export class Customers {
     private readonly audit: AuditTrail,
   ) {}
 
-  async create(clientId: string, appUserId: string, actor: string): Promise<CustomerRow> {
+  async create(clientId: string, appUserId: string, actor: string): Promise<Customer> {
     await this.applications.get(clientId);
-    const customer: CustomerRow = {
+    const customer: Customer = {
       customerId: randomUUID(),
       clientId,
       appUserId: validAppUserId(appUserId),
@@ -54,26 +57,26 @@ export class Customers {
     return customer;
   }
 
-  async get(customerId: string): Promise<CustomerRow> {
+  async get(customerId: string): Promise<Customer> {
     const customer = isUuid(customerId) ? await this.store.findCustomer(customerId) : undefined;
     if (!customer) throw notFound(customerId);
     return customer;
   }
 
-  async list(clientId: string, page: { limit?: number; after?: string } = {}): Promise<CustomerRow[]> {
+  async list(clientId: string, page: { limit?: number; after?: string } = {}): Promise<Customer[]> {
     await this.applications.get(clientId);
     return this.store.listCustomers(clientId, validPage(page));
   }
 
-  disable(customerId: string, actor: string): Promise<CustomerRow> {
+  disable(customerId: string, actor: string): Promise<Customer> {
     return this.setStatus(customerId, 'disabled', actor);
   }
 
-  enable(customerId: string, actor: string): Promise<CustomerRow> {
+  enable(customerId: string, actor: string): Promise<Customer> {
     return this.setStatus(customerId, 'active', actor);
   }
 
-  private async setStatus(customerId: string, status: Status, actor: string): Promise<CustomerRow> {
+  private async setStatus(customerId: string, status: Status, actor: string): Promise<Customer> {
     if (!isUuid(customerId)) throw notFound(customerId);
     const updated = await this.store.transaction(async (tx) => {
       const before = await tx.findCustomer(customerId);

@@ -1,9 +1,9 @@
-import type { Store } from '../store/store.js';
-import { isUuid } from './applications.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
+import type { Store } from './store.js';
+import { isUuid } from './uuid.js';
 
 export interface DeletedApplication {
   readonly clientId: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEvent, Store } from '../store/store.js';
 import { MAX_ADDRESS_LENGTH } from './address-key.js';
+import type { AuditEvent, AuditStore } from './audit-event.js';
 import type { Clock } from './clock.js';
 import { printable } from './printable.js';
 
@@ -23,7 +23,7 @@ export interface FailureKind {
   readonly targetType: string;
 }
 
-export const CLIENT_AUTHENTICATION_FAILED: FailureKind = {
+const CLIENT_AUTHENTICATION_FAILED: FailureKind = {
   action: 'client.authentication_failed',
   targetType: 'application',
 };
@@ -54,7 +54,7 @@ export class FailedAuthentications {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AuditStore,
     private readonly clock: Clock,
     private readonly onError: (error: unknown) => void,
     private readonly kind: FailureKind = CLIENT_AUTHENTICATION_FAILED,

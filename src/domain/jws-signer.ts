@@ -1,5 +1,5 @@
 import { constants, type KeyObject, type SignKeyObjectInput, sign } from 'node:crypto';
-import type { SigningAlgorithm } from './signing-algorithms.js';
+import type { SigningAlgorithm } from '../config/signing-algorithms.js';
 
 /** Signs JWT access tokens with one private key. */
 export interface JwsSigner {

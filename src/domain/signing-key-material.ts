@@ -7,9 +7,9 @@ import {
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { SigningKeyRow } from '../store/store.js';
+import type { SigningAlgorithm } from '../config/signing-algorithms.js';
 import { seal, unseal } from './key-encryption.js';
-import type { SigningAlgorithm } from './signing-algorithms.js';
+import type { SigningKey } from './signing-key.js';
 
 const generate = promisify(generateKeyPair);
 
@@ -41,7 +41,7 @@ function generateFor(alg: SigningAlgorithm): Promise<{ privateKey: KeyObject }> 
 }
 
 /** A key pair as stored: its public JWK, and its private key sealed under the key encryption key. */
-export type SealedKeyPair = Pick<SigningKeyRow, 'kid' | 'alg' | 'publicJwk' | 'sealedPrivateKey'>;
+export type SealedKeyPair = Pick<SigningKey, 'kid' | 'alg' | 'publicJwk' | 'sealedPrivateKey'>;
 
 /** A new key pair of `alg`, sealed under `kek`. */
 export async function newSealedKeyPair(alg: SigningAlgorithm, kek: Buffer): Promise<SealedKeyPair> {
@@ -60,12 +60,12 @@ export function keyRow(
   createdAt: number,
   activatesAt: number,
   rotatedFrom: string,
-): SigningKeyRow {
+): SigningKey {
   return { ...pair, createdAt, activatesAt, rotatedFrom, expiresAt: null };
 }
 
 /** The private key as stored: PKCS#8, sealed under the key encryption key, bound to its kid. */
-export function sealPrivateKey(privateKey: KeyObject, kid: string, kek: Buffer): string {
+function sealPrivateKey(privateKey: KeyObject, kid: string, kek: Buffer): string {
   return seal(privateKey.export({ format: 'der', type: 'pkcs8' }), kek, kid);
 }
 

@@ -1,11 +1,13 @@
-import type { SigningKeyRow } from '../store/store.js';
+import type { SigningKey } from './signing-key.js';
 
 /**
  * Which key is which, from the stored rows and the time alone, so that every instance agrees
  * without talking to the others.
  */
 
-export type SigningKeyState = 'next' | 'active' | 'retired';
+/** next: published, signs from activates_at; active: signs now; retired: verifies old tokens. */
+export const SIGNING_KEY_STATES = ['next', 'active', 'retired'] as const;
+export type SigningKeyState = (typeof SIGNING_KEY_STATES)[number];
 
 export interface SigningKeySummary {
   readonly kid: string;
@@ -27,22 +29,22 @@ export interface WithdrawnKey {
 }
 
 /** The latest key in rotation order that has activated and not expired: the one that signs. */
-export function activeKey(keys: readonly SigningKeyRow[], now: number): SigningKeyRow | undefined {
+export function activeKey(keys: readonly SigningKey[], now: number): SigningKey | undefined {
   return keys.find((k) => k.activatesAt <= now && (k.expiresAt === null || k.expiresAt > now));
 }
 
 /** The keys in the JWKS at `now`: every one not yet expired. */
-export function publishedKeys(keys: readonly SigningKeyRow[], now: number): SigningKeyRow[] {
+export function publishedKeys(keys: readonly SigningKey[], now: number): SigningKey[] {
   return keys.filter((k) => k.expiresAt === null || k.expiresAt > now);
 }
 
 /** The published keys (`keys` in rotation order), each with its state at `now`. */
-export function keySummaries(keys: readonly SigningKeyRow[], now: number): SigningKeySummary[] {
+export function keySummaries(keys: readonly SigningKey[], now: number): SigningKeySummary[] {
   const active = activeKey(keys, now);
   const activeIndex = active ? keys.indexOf(active) : keys.length;
   // Keys are newest first: only one that comes after the active key is `next`; a skipped one
   // (an emergency rotation went past it) is retired without ever having signed.
-  const stateOf = (k: SigningKeyRow): SigningKeyState =>
+  const stateOf = (k: SigningKey): SigningKeyState =>
     k === active ? 'active' : keys.indexOf(k) < activeIndex && k.activatesAt > now ? 'next' : 'retired';
   return publishedKeys(keys, now).map((k) => ({
     kid: k.kid,
@@ -58,10 +60,10 @@ export function keySummaries(keys: readonly SigningKeyRow[], now: number): Signi
  * Newest first, by which key follows which (`rotatedFrom`), not by clock: a rotation made at the
  * same millisecond, or by an instance whose clock runs behind, still comes after the key it follows.
  */
-export function inRotationOrder(keys: readonly SigningKeyRow[]): SigningKeyRow[] {
+export function inRotationOrder(keys: readonly SigningKey[]): SigningKey[] {
   const byKid = new Map(keys.map((k) => [k.kid, k]));
   const depth = new Map<string, number>();
-  const depthOf = (key: SigningKeyRow): number => {
+  const depthOf = (key: SigningKey): number => {
     let count = 0;
     const seen = new Set<string>();
     for (let k = byKid.get(key.rotatedFrom); k && !seen.has(k.kid); k = byKid.get(k.rotatedFrom)) {

@@ -1,8 +1,9 @@
-import { type SigningKeyRow, type Store, WITHDRAWN_PREFIX } from '../store/store.js';
 import type { AuditTrail } from './audit-trail.js';
 import { DomainError } from './domain-error.js';
+import { type SigningKey, WITHDRAWN_PREFIX } from './signing-key.js';
 import { keyRow, type SealedKeyPair } from './signing-key-material.js';
 import { inRotationOrder, type SigningKeyState } from './signing-key-states.js';
+import type { Store } from './store.js';
 
 /**
  * What the key ring writes, each with its audit event, in the caller's transaction (`tx`): so that
@@ -19,7 +20,7 @@ export const RETIREMENT_MARGIN_MS = 60_000;
 export async function addKey(
   tx: Store,
   audit: AuditTrail,
-  row: SigningKeyRow,
+  row: SigningKey,
   longestLifetime: number,
   actor: string,
 ): Promise<void> {
@@ -56,12 +57,12 @@ export async function withdrawKey(
     longestLifetime: number;
     actor: string;
   },
-): Promise<SigningKeyRow | undefined> {
+): Promise<SigningKey | undefined> {
   const { kid, now, actor } = change;
   if (!(await tx.withdrawSigningKey(kid, now))) {
     throw new DomainError('not_found', `no published signing key has kid '${kid}': withdrawn just now`);
   }
-  let replacement: SigningKeyRow | undefined;
+  let replacement: SigningKey | undefined;
   if (change.replacement) {
     // It follows the newest key as the store has it now, not as this instance last saw it:
     // another instance may have rotated since.

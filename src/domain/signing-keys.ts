@@ -1,11 +1,10 @@
 import type { JsonWebKey } from 'node:crypto';
-import type { SigningKeyRow, Store } from '../store/store.js';
-import { StoreConflictError, WITHDRAWN_PREFIX } from '../store/store.js';
+import type { SigningAlgorithm } from '../config/signing-algorithms.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
 import { createJwsSigner, type JwsSigner } from './jws-signer.js';
-import type { SigningAlgorithm } from './signing-algorithms.js';
+import { type SigningKey, WITHDRAWN_PREFIX } from './signing-key.js';
 import {
   keyRow,
   newSealedKeyPair,
@@ -22,8 +21,9 @@ import {
   type WithdrawnKey,
 } from './signing-key-states.js';
 import { addKey, withdrawKey } from './signing-key-writes.js';
+import { type Store, StoreConflictError } from './store.js';
 
-export type { SigningKeyState, SigningKeySummary, WithdrawnKey } from './signing-key-states.js';
+export type { SigningKeySummary, WithdrawnKey } from './signing-key-states.js';
 
 export { RETIREMENT_MARGIN_MS } from './signing-key-writes.js';
 
@@ -55,7 +55,7 @@ export interface SigningKeysOptions {
  * states follow from the stored times, so every instance agrees without talking to the others.
  */
 export class SigningKeys {
-  private keys: readonly SigningKeyRow[] = [];
+  private keys: readonly SigningKey[] = [];
   private signer: JwsSigner | undefined;
   /** When the answer of activeSigner() or jwks() may change next (a key activates or expires). */
   private validUntil = 0;
@@ -139,7 +139,7 @@ export class SigningKeys {
       }
       const replacement = state === 'retired' ? undefined : await this.newPair();
       const longest = await this.options.longestTokenLifetime();
-      let added: SigningKeyRow | undefined;
+      let added: SigningKey | undefined;
       try {
         added = await this.store.transaction((tx) =>
           withdrawKey(tx, this.audit, { kid, now, state, replacement, longestLifetime: longest, actor }),
@@ -215,7 +215,7 @@ export class SigningKeys {
     this.validUntil = Math.min(Number.POSITIVE_INFINITY, ...upcoming.filter((t) => t > now));
   }
 
-  private signerFor(row: SigningKeyRow): JwsSigner {
+  private signerFor(row: SigningKey): JwsSigner {
     let signer = this.signers.get(row.kid);
     if (!signer) {
       const privateKey = unsealPrivateKey(row.sealedPrivateKey, row.kid, this.options.keyEncryptionKey());

@@ -1,6 +1,6 @@
-import type { Store } from '../store/store.js';
 import { unavailableOnError } from './cached-lookup.js';
 import type { Clock } from './clock.js';
+import type { RevocationStore } from './revoked-token.js';
 
 const PURGE_EVERY_MS = 10 * 60_000;
 /** Records outlive their token by this much, so an instance whose clock runs behind still sees them. */
@@ -11,7 +11,7 @@ export class TokenRevocations {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: RevocationStore,
     private readonly clock: Clock,
     private readonly onError: (error: unknown) => void,
   ) {}

@@ -10,9 +10,11 @@ import { OAuthError } from '../oauth/errors.js';
 import type { OAuthContext } from '../oauth/ports.js';
 import { AccessLog } from './access-log.js';
 import { adminAuthentication } from './admin/admin-auth.js';
-import { ADMIN_PREFIX, type AdminOptions, adminRoutes } from './admin/admin-routes.js';
+import type { AdminOptions } from './admin/admin-context.js';
+import { ADMIN_PREFIX, adminRoutes } from './admin/admin-routes.js';
 import { handleError } from './error-reply.js';
 import { answerClientError, answerFrameworkError, answerNotFound } from './framework-errors.js';
+import { NOSNIFF } from './headers.js';
 import { Metrics } from './metrics.js';
 import { RouteCatalogue } from './openapi/route-catalogue.js';
 import { lazyChildLoggerFactory } from './request-logger.js';
@@ -95,7 +97,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // TLS, browsers are also told to come back over https only (a year, as HSTS preload lists ask).
   const hsts = options.tls !== undefined;
   app.addHook('onRequest', (_request, reply, done) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.headers(NOSNIFF);
     if (hsts) reply.header('Strict-Transport-Security', 'max-age=31536000');
     done();
   });

@@ -1,17 +1,17 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/domain-error.js';
 import { invalidRequest, OAuthError, serverError } from '../oauth/errors.js';
+import { NO_STORE_NO_CACHE } from './headers.js';
 
 const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
 
 /** RFC 6749 §5.1/§5.2: nothing an OAuth endpoint answers may be cached. */
-export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
 /** Writes an OAuthError as the RFC 6749 §5.2 JSON body with its status and headers. */
 export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
   return reply
     .code(error.status)
-    .headers({ ...NO_STORE, ...error.headers })
+    .headers({ ...NO_STORE_NO_CACHE, ...error.headers })
     .send(error.toJSON());
 }
 

@@ -3,10 +3,10 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidRequest } from '../oauth/errors.js';
 import { AdminError, handleAdminError } from './admin/admin-error.js';
-import { NO_STORE, sendOAuthError } from './error-reply.js';
+import { sendOAuthError } from './error-reply.js';
+import { NO_STORE_NO_CACHE, NOSNIFF } from './headers.js';
 
 /** Every answer of ours, including the ones no hook of ours sees, says: do not sniff. */
-export const NOSNIFF = { 'X-Content-Type-Options': 'nosniff' } as const;
 
 export interface AdminSurface {
   readonly prefix: string;
@@ -81,7 +81,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(body)),
     ...NOSNIFF,
-    ...NO_STORE,
+    ...NO_STORE_NO_CACHE,
     Connection: 'close',
   };
   if (socket.writable) {

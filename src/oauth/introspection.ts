@@ -6,7 +6,7 @@ import type { OAuthContext, OAuthRequest } from './ports.js';
 import { verifyAccessToken } from './verify-access-token.js';
 
 /** RFC 7662 §2.2: what an inactive token is answered with, and nothing more. */
-export const INACTIVE = Object.freeze({ active: false as const });
+const INACTIVE = Object.freeze({ active: false as const });
 
 export type IntrospectionResponse =
   | typeof INACTIVE

@@ -1,8 +1,8 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { Client } from '../domain/client.js';
 import type { Clock } from '../domain/clock.js';
+import type { Customer } from '../domain/customer.js';
 import type { JwsSigner } from '../domain/jws-signer.js';
-import type { CustomerRow } from '../store/store.js';
 
 /**
  * What the OAuth endpoints need from the rest of the server. The token endpoint uses only
@@ -11,7 +11,7 @@ import type { CustomerRow } from '../store/store.js';
  */
 export interface OAuthContext {
   readonly clients: { find(clientId: string): Promise<Client | null> };
-  readonly customers: { find(customerId: string): Promise<CustomerRow | null> };
+  readonly customers: { find(customerId: string): Promise<Customer | null> };
   readonly keys: { activeSigner(): JwsSigner; jwks(): { keys: JsonWebKey[] } };
   /**
    * Records a failed client authentication (audit log, throttle); returns the seconds the caller

@@ -1,4 +1,5 @@
 import type { Client } from '../domain/client.js';
+import { isUuid } from '../domain/uuid.js';
 import { invalidScope } from './errors.js';
 import type { OAuthContext } from './ports.js';
 
@@ -8,7 +9,6 @@ export type RequestedScope =
   | { readonly tokenClass: 'customer'; readonly customerId: string };
 
 const CUSTOMER_PREFIX = 'customer.';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HOW = "use 'api' or 'customer.<customer_id>'";
 
 /**
@@ -44,10 +44,12 @@ export function parseScope(raw: string | undefined): RequestedScope {
     const customerId = raw.slice(CUSTOMER_PREFIX.length);
     if (customerId === '')
       throw invalidScope('the customer scope needs a customer_id: customer.<customer_id>');
-    if (!UUID.test(customerId)) {
+    // Upper case is the same UUID (RFC 4122 §3): taken, and written as issued.
+    const lowerCase = customerId.toLowerCase();
+    if (!isUuid(lowerCase)) {
       throw invalidScope(`'${customerId.slice(0, 64)}' is not a customer_id: customer ids are UUIDs`);
     }
-    return { tokenClass: 'customer', customerId: customerId.toLowerCase() };
+    return { tokenClass: 'customer', customerId: lowerCase };
   }
   throw invalidScope(`unknown scope '${raw.slice(0, 64)}': ${HOW}`);
 }

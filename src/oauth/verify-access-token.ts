@@ -1,7 +1,7 @@
 import type { JsonWebKey } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
-import { SIGNING_ALGORITHMS } from '../domain/signing-algorithms.js';
-import { MAX_TOKEN_LIFETIME } from '../domain/token-lifetimes.js';
+import { MAX_TOKEN_LIFETIME } from '../config/limits.js';
+import { SIGNING_ALGORITHMS } from '../config/signing-algorithms.js';
 import type { AccessTokenClaims } from './access-token.js';
 import type { OAuthContext } from './ports.js';
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../domain/store.js';
 import { sandboxSecretPlace } from './key-encryption-key.js';
 import { sandboxSecretFile } from './sandbox-secret-file.js';
 
-export const SANDBOX_ADMIN_TOKEN_FILE = 'admin-token';
+const SANDBOX_ADMIN_TOKEN_FILE = 'admin-token';
 /** The sandbox_secrets row of the sandbox admin token, on PostgreSQL. */
 const SANDBOX_ADMIN_TOKEN_NAME = 'admin_token';
 

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { AdminOptions } from '../http/admin/admin-routes.js';
+import type { AdminOptions } from '../http/admin/admin-context.js';
 import { buildApp, type PublicOptions } from '../http/build-app.js';
 import type { Services } from './services.js';
 

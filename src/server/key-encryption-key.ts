@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../domain/store.js';
 import { sandboxSecretFile } from './sandbox-secret-file.js';
 
-export const SANDBOX_KEY_FILE = 'key-encryption.key';
+const SANDBOX_KEY_FILE = 'key-encryption.key';
 /** The sandbox_secrets row of the sandbox key, on PostgreSQL. */
 const SANDBOX_KEY_NAME = 'key_encryption_key';
 
@@ -42,7 +42,7 @@ export async function keyEncryptionKeyOf(config: Config, store: Store): Promise<
 }
 
 /** Where the sandbox key encryption key is kept. */
-export function sandboxKeyPlace(config: Config): string {
+function sandboxKeyPlace(config: Config): string {
   return sandboxSecretPlace(config, SANDBOX_KEY_FILE);
 }
 

@@ -18,9 +18,9 @@ import { Customers } from '../domain/customers.js';
 import { Deletions } from '../domain/deletions.js';
 import { ADMIN_AUTHENTICATION_FAILED, FailedAuthentications } from '../domain/failed-authentications.js';
 import { JWKS_MAX_AGE_SECONDS, SigningKeys } from '../domain/signing-keys.js';
+import type { Store } from '../domain/store.js';
 import { TokenRevocations } from '../domain/token-revocations.js';
 import { openStore } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
 import { keyEncryptionKeyOf } from './key-encryption-key.js';
 
 export interface ServiceLogger {
@@ -152,7 +152,7 @@ export async function openServices(
       if (stops.length > 0) return;
       const reloadKeys = () => void keys.reload().catch(reportError('reloading signing keys failed'));
       stops.push(
-        store.watchExternalChanges((change) => {
+        store.watch((change) => {
           feed.publish(change);
           if (change.entity === 'anything' || change.entity === 'signing_key') reloadKeys();
         }),

@@ -38,7 +38,7 @@ export interface StartOptions {
 }
 
 /** The sandbox admin token made on this start, and where it is kept. */
-export interface GeneratedAdminToken {
+interface GeneratedAdminToken {
   readonly token: string;
   readonly place: string;
 }
@@ -187,7 +187,7 @@ function readTls(config: Config): { cert: Buffer; key: Buffer } | undefined {
 }
 
 /** What a first sandbox start prints: the demo credentials, once, and a curl line for each token class. */
-export function demoBanner(demo: DemoCredentials, tokenEndpoint: string): string {
+function demoBanner(demo: DemoCredentials, tokenEndpoint: string): string {
   const curl = (scope: string) =>
     `  curl -s ${tokenEndpoint} -d grant_type=client_credentials -d scope=${scope} \\\n` +
     `    -d client_id=${demo.clientId} -d client_secret=${demo.clientSecret}`;
@@ -208,7 +208,7 @@ export function demoBanner(demo: DemoCredentials, tokenEndpoint: string): string
 }
 
 /** What the start that generated the sandbox admin token prints, once. */
-export function adminTokenBanner(generated: GeneratedAdminToken, adminUrl: string): string {
+function adminTokenBanner(generated: GeneratedAdminToken, adminUrl: string): string {
   return [
     `lean-auth sandbox: generated an admin token for the admin API (kept in ${generated.place}).`,
     `  ADMIN_TOKEN    ${generated.token}`,

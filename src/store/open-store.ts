@@ -1,5 +1,5 @@
 import type { DatabaseLocation } from '../config/config.js';
-import type { Store } from './store.js';
+import type { Store } from '../domain/store.js';
 
 /**
  * Opens the store DATABASE_URL names and brings its schema up to date. Each backend's driver is

@@ -1,5 +1,5 @@
-import { closeSync, type FSWatcher, openSync, watch } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { closeSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import {
   CompiledQuery,
@@ -10,25 +10,18 @@ import {
   type SqliteDialectConfig,
   SqliteDriver,
 } from 'kysely';
-import { KyselyStore } from './kysely-store.js';
+import type { Store } from '../domain/store.js';
+import { kyselyStore } from './kysely/kysely-store.js';
+import type { Database } from './kysely/schema.js';
 import { KyselyNodeSqlite, loadNodeSqlite } from './node-sqlite.js';
 import { makePrivateDirectory } from './private-directory.js';
-import type { Database } from './schema.js';
-import type { Store } from './store.js';
+import { watchOtherWriters } from './sqlite-change-watch.js';
 
 const BUSY_TIMEOUT_MS = 5000;
 /** SQLite's (extended) result codes, as node:sqlite reports them in `errcode`. */
 const SQLITE_BUSY = 5;
 const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
 const SQLITE_CONSTRAINT_UNIQUE = 2067;
-
-/**
- * How often the server looks for writes made by another process (the CLI) when the file system
- * does not tell it (see watchExternalChanges).
- */
-const CHANGE_POLL_MS = 250;
-/** After the last file-system event of a write, when its commit is surely complete (ms). */
-const SETTLE_MS = 20;
 
 export interface SqliteStoreOptions {
   /** How often to look for other processes' writes regardless of file-system events (ms). */
@@ -45,9 +38,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: new KyselyNodeSqlite(sqlite) }),
   });
-  const dataVersionQuery = sqlite.prepare('PRAGMA data_version');
-  const dataVersion = () => dataVersionQuery.get()?.data_version;
-  return new KyselyStore(db, {
+  return kyselyStore(db, {
     isUniqueViolation: (error) => {
       const code = resultCode(error);
       return code === SQLITE_CONSTRAINT_UNIQUE || code === SQLITE_CONSTRAINT_PRIMARYKEY;
@@ -56,40 +47,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     // One process per file at a time writes; other processes learn of it through data_version.
     announce: async () => {},
 
-    // PRAGMA data_version changes exactly when another connection commits to the file. It is read
-    // when the file system reports a change to the database's files (inotify, FSEvents: the CLI's
-    // commit is seen before the CLI has printed its answer, so a client it just created is known
-    // at once) and on a timer, for file systems that report nothing. Never on a request's path.
-    watchExternalChanges(listener) {
-      let seen = dataVersion();
-      const check = () => {
-        if (!sqlite.isOpen) return;
-        const now = dataVersion();
-        if (now !== seen) {
-          seen = now;
-          listener({ entity: 'anything' });
-        }
-      };
-      const timer = setInterval(check, options.changePollMs ?? CHANGE_POLL_MS);
-      timer.unref();
-      // The events come with the writer's writes to the -wal file, before its commit is complete
-      // (fsync, then the shared-memory index): look at once, and again once the writes have stopped.
-      let settled: NodeJS.Timeout | undefined;
-      const files =
-        path === ':memory:'
-          ? undefined
-          : watchDatabaseFiles(path, () => {
-              check();
-              clearTimeout(settled);
-              settled = setTimeout(check, SETTLE_MS);
-              settled.unref();
-            });
-      return () => {
-        clearInterval(timer);
-        clearTimeout(settled);
-        files?.close();
-      };
-    },
+    watch: (listener) => watchOtherWriters(sqlite, path, listener, options.changePollMs),
 
     // Kysely's SQLite migrator takes no lock and no transaction; one IMMEDIATE transaction gives both:
     // a second process waits (busy_timeout), then finds the migrations applied.
@@ -161,24 +119,6 @@ function useWriteAheadLog(sqlite: DatabaseSync): void {
       if (((resultCode(error) ?? 0) & 0xff) !== SQLITE_BUSY || Date.now() > deadline) throw error;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 20);
     }
-  }
-}
-
-/**
- * Calls `onChange` when the database file or its -wal or -journal file changes, or undefined where
- * the file system cannot watch (the timer then is the only way). The directory is watched, as the
- * -wal file comes and goes.
- */
-function watchDatabaseFiles(path: string, onChange: () => void): FSWatcher | undefined {
-  const name = basename(path);
-  try {
-    const watcher = watch(dirname(path), { persistent: false }, (_event, file) => {
-      if (file === null || file.startsWith(name)) onChange();
-    });
-    watcher.on('error', () => watcher.close());
-    return watcher;
-  } catch {
-    return undefined;
   }
 }
 

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { digestSecret } from '../../src/domain/client-secrets.js';
 import { JWKS_MAX_AGE_SECONDS } from '../../src/domain/signing-keys.js';
+import type { Store } from '../../src/domain/store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { Store } from '../../src/store/store.js';
 import { CLI_MAIN, type CliResult, childEnv, randomKeyHex, runCli } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
 

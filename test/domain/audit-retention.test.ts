@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { AuditEvent } from '../../src/domain/audit-event.js';
 import { AuditRetention, PURGE_BATCH } from '../../src/domain/audit-retention.js';
+import type { Store } from '../../src/domain/store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { AuditEvent, Store } from '../../src/store/store.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDir } from '../helpers/test-server.js';
 

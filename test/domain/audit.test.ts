@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Applications } from '../../src/domain/applications.js';
+import type { AuditEvent } from '../../src/domain/audit-event.js';
 import { type AuditEntry, AuditTrail } from '../../src/domain/audit-trail.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
 import { Customers } from '../../src/domain/customers.js';
 import { DomainError } from '../../src/domain/domain-error.js';
 import { SigningKeys } from '../../src/domain/signing-keys.js';
-import type { AuditEvent, Store } from '../../src/store/store.js';
-import { applicationView, customerView } from '../../src/views.js';
+import type { Store } from '../../src/domain/store.js';
+import { applicationView, customerView } from '../../src/domain/views.js';
 import { type DomainFixture, openDomain } from '../helpers/domain.js';
 import { openRawSqlite } from '../helpers/raw-sqlite.js';
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Application } from '../../src/domain/application.js';
 import { ClientDirectory } from '../../src/domain/client-directory.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
 import { DomainError } from '../../src/domain/domain-error.js';
+import type { Store } from '../../src/domain/store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { ApplicationRow, Store } from '../../src/store/store.js';
 import { type DomainFixture, openDomain } from '../helpers/domain.js';
 import { TEST_ACTOR } from '../helpers/test-server.js';
 
@@ -110,9 +111,9 @@ describe('ClientDirectory', () => {
   };
 
   /** An application written by the other process, which this one hears nothing of. */
-  const createElsewhere = async (): Promise<ApplicationRow> => {
+  const createElsewhere = async (): Promise<Application> => {
     const now = f.clock.now();
-    const application: ApplicationRow = {
+    const application: Application = {
       clientId: randomUUID(),
       name: 'made elsewhere',
       status: 'active',

@@ -7,8 +7,8 @@ import { AuditTrail } from '../../src/domain/audit-trail.js';
 import { type Change, ChangeFeed } from '../../src/domain/change-feed.js';
 import { Customers } from '../../src/domain/customers.js';
 import { DomainError, type DomainErrorCode } from '../../src/domain/domain-error.js';
+import type { Store } from '../../src/domain/store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { Store } from '../../src/store/store.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { TEST_ACTOR, tempDir } from '../helpers/test-server.js';
 

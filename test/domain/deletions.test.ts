@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { ERASED_DETAIL } from '../../src/domain/audit-event.js';
 import { ClientDirectory } from '../../src/domain/client-directory.js';
+import type { Customer } from '../../src/domain/customer.js';
 import { CustomerDirectory } from '../../src/domain/customer-directory.js';
 import { Customers } from '../../src/domain/customers.js';
 import { Deletions } from '../../src/domain/deletions.js';
 import { DomainError } from '../../src/domain/domain-error.js';
-import { type CustomerRow, ERASED_DETAIL, type Store } from '../../src/store/store.js';
+import type { Store } from '../../src/domain/store.js';
 import { type DomainFixture, openDomain } from '../helpers/domain.js';
 import { TEST_ACTOR } from '../helpers/test-server.js';
 
@@ -23,7 +25,7 @@ describe('Deletions', () => {
   let f: DomainFixture;
   let deletions: Deletions;
   let clientId: string;
-  let customers: CustomerRow[];
+  let customers: Customer[];
 
   beforeEach(async () => {
     f = await openDomain();
@@ -141,7 +143,7 @@ describe('Deletions', () => {
 
   describe('deleteCustomer', () => {
     it('deletes one customer, tells the caches, and the audit log keeps only ids', async () => {
-      const [gone, kept] = customers as [CustomerRow, CustomerRow];
+      const [gone, kept] = customers as [Customer, Customer];
       const deleted = await deletions.deleteCustomer(gone.customerId, 'admin-api');
       assert.deepEqual(deleted, { customerId: gone.customerId, clientId });
       await expectNotFound(f.customers.get(gone.customerId), /no customer/);

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import type { AuditEvent } from '../../src/domain/audit-event.js';
 import {
   ADMIN_AUTHENTICATION_FAILED,
   FailedAuthentications,
   PAIRS_PER_MINUTE,
 } from '../../src/domain/failed-authentications.js';
+import type { Store } from '../../src/domain/store.js';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { AuditEvent, Store } from '../../src/store/store.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { skipWithoutPostgres } from '../helpers/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres-database.js';

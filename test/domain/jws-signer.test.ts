@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
+import { SIGNING_ALGORITHMS } from '../../src/config/signing-algorithms.js';
 import { createJwsSigner } from '../../src/domain/jws-signer.js';
-import { SIGNING_ALGORITHMS } from '../../src/domain/signing-algorithms.js';
 import { generateKeyPairMaterial, publicJwkOf } from '../../src/domain/signing-key-material.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];

@@ -11,9 +11,9 @@ import {
   SigningKeys,
   type SigningKeysOptions,
 } from '../../src/domain/signing-keys.js';
+import type { Store } from '../../src/domain/store.js';
 import { openServices } from '../../src/server/services.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { Store } from '../../src/store/store.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { TEST_ACTOR, tempDir, testConfig } from '../helpers/test-server.js';
 

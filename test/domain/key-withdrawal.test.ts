@@ -6,8 +6,8 @@ import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { AuditTrail } from '../../src/domain/audit-trail.js';
 import { DomainError } from '../../src/domain/domain-error.js';
 import { RETIREMENT_MARGIN_MS, SigningKeys } from '../../src/domain/signing-keys.js';
+import type { Store } from '../../src/domain/store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { Store } from '../../src/store/store.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { TEST_ACTOR, tempDir } from '../helpers/test-server.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { MAX_SECRET_GRACE_SECONDS } from '../../src/domain/applications.js';
+import { MAX_SECRET_GRACE_SECONDS } from '../../src/config/limits.js';
 import { ClientDirectory } from '../../src/domain/client-directory.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
 import { DomainError } from '../../src/domain/domain-error.js';

@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
+import type { SigningAlgorithm } from '../../src/config/signing-algorithms.js';
 import { AuditTrail } from '../../src/domain/audit-trail.js';
 import { KeyEncryptionError } from '../../src/domain/key-encryption.js';
-import type { SigningAlgorithm } from '../../src/domain/signing-algorithms.js';
 import { unsealPrivateKey } from '../../src/domain/signing-key-material.js';
 import { RETIREMENT_MARGIN_MS, SigningKeys, type SigningKeysOptions } from '../../src/domain/signing-keys.js';
+import type { Store } from '../../src/domain/store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { Store } from '../../src/store/store.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { TEST_ACTOR, tempDir } from '../helpers/test-server.js';
 

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { Applications } from '../../src/domain/applications.js';
+import type { AuditEvent } from '../../src/domain/audit-event.js';
 import { AuditTrail } from '../../src/domain/audit-trail.js';
 import { type Change, ChangeFeed } from '../../src/domain/change-feed.js';
 import { Customers } from '../../src/domain/customers.js';
+import type { Store } from '../../src/domain/store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { AuditEvent, Store } from '../../src/store/store.js';
 import { FakeClock } from './fake-clock.js';
 import { tempDir } from './test-server.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { MAX_TOKEN_LIFETIME } from '../../src/domain/token-lifetimes.js';
+import { MAX_TOKEN_LIFETIME } from '../../src/config/limits.js';
 import { IAT_CLOCK_SKEW_SECONDS } from '../../src/oauth/verify-access-token.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { type ClientCredentials, startTestServer, type TestServer } from '../helpers/test-server.js';

@@ -2,14 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { StoreChange } from '../../src/domain/store.js';
 import { openPostgresStore, postgresConnection } from '../../src/store/postgres-store.js';
-import type { StoreChange } from '../../src/store/store.js';
 import { skipWithoutPostgres, TEST_POSTGRES_URL } from '../helpers/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres-database.js';
-import { deletionContract } from './deletion-contract.js';
-import { type OpenStore, type Schema0001, storeContract } from './store-contract.js';
 
 const skip = await skipWithoutPostgres();
 
@@ -21,36 +18,6 @@ if (!skip) {
     database = await createTestDatabase();
   });
   after(() => database.drop());
-}
-
-const openContractStore: OpenStore = async () => {
-  const schema = database.freshSchema();
-  const store = await openPostgresStore(schema.url);
-  await store.migrate();
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      await schema.drop();
-    },
-  };
-};
-
-if (!skip) {
-  deletionContract('PostgreSQL', openContractStore);
-  storeContract('PostgreSQL', openContractStore, async () => {
-    const schema = database.freshSchema();
-    const admin = new pg.Client({ connectionString: database.url });
-    await admin.connect();
-    try {
-      await admin.query(`create schema ${schema.schema}`);
-    } finally {
-      await admin.end();
-    }
-    const { config } = postgresConnection(schema.url);
-    const db = new Kysely<Schema0001>({ dialect: new PostgresDialect({ pool: new pg.Pool(config) }) });
-    return { db, openStore: () => openPostgresStore(schema.url), cleanup: () => schema.drop() };
-  });
 }
 
 async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
@@ -69,7 +36,7 @@ describe('PostgreSQL store specifics', { skip }, () => {
     try {
       await writer.migrate();
       const seen: StoreChange[] = [];
-      const stop = reader.watchExternalChanges((change) => seen.push(change));
+      const stop = reader.watch((change) => seen.push(change));
       await sleep(200); // let LISTEN start
       const clientId = randomUUID();
       await writer.insertApplication(
@@ -136,7 +103,7 @@ describe('PostgreSQL store specifics', { skip }, () => {
         { now: 1, previousExpiresAt: null },
       );
       const seen: StoreChange[] = [];
-      const stop = reader.watchExternalChanges((change) => seen.push(change));
+      const stop = reader.watch((change) => seen.push(change));
       await sleep(200); // let LISTEN start
       await writer.deleteCustomer(customerId, 2);
       await writer.deleteApplication(clientId, 3);
@@ -161,7 +128,7 @@ describe('PostgreSQL store specifics', { skip }, () => {
     try {
       await store.migrate();
       const seen: StoreChange[] = [];
-      const stop = store.watchExternalChanges((change) => seen.push(change));
+      const stop = store.watch((change) => seen.push(change));
       await sleep(300);
       const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
       await admin.connect();

@@ -4,29 +4,16 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kysely, SqliteDialect } from 'kysely';
-import { KyselyNodeSqlite, loadNodeSqlite } from '../../src/store/node-sqlite.js';
+import type { Application, ClientSecret } from '../../src/domain/application.js';
+import type { Store, StoreChange } from '../../src/domain/store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { ApplicationRow, SecretRow, Store, StoreChange } from '../../src/store/store.js';
 import { childEnv } from '../helpers/child-process.js';
 import { openRawSqlite, pragmaRows, pragmaValue } from '../helpers/raw-sqlite.js';
 import { tempDir } from '../helpers/test-server.js';
-import { deletionContract } from './deletion-contract.js';
-import { type OpenStore, type Schema0001, storeContract } from './store-contract.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
-/** PRAGMA integrity_check through a connection of our own, after the store closed the file. */
-function integrityCheck(path: string): string {
-  const db = openRawSqlite(path, { readOnly: true });
-  try {
-    return pragmaValue(db, 'integrity_check') as string;
-  } finally {
-    db.close();
-  }
-}
-
-function newApplication(): { application: ApplicationRow; secret: SecretRow } {
+function newApplication(): { application: Application; secret: ClientSecret } {
   const clientId = randomUUID();
   return {
     application: {
@@ -123,46 +110,6 @@ async function raceInProcesses(file: string, count: number, work: string): Promi
     clearTimeout(timer);
   }
 }
-
-const openContractStore: OpenStore = async () => {
-  const temp = tempDir();
-  const path = join(temp.dir, 'nested', 'contract.db');
-  const store = openSqliteStore(path);
-  await store.migrate();
-  return {
-    store,
-    async cleanup() {
-      try {
-        await store.close();
-        // Every contract test's writes leave a sound file behind.
-        assert.equal(integrityCheck(path), 'ok');
-      } finally {
-        temp.remove();
-      }
-    },
-  };
-};
-
-deletionContract('SQLite', openContractStore);
-
-storeContract('SQLite', openContractStore, async () => {
-  const temp = tempDir();
-  const path = join(temp.dir, 'from-0001.db');
-  const db = new Kysely<Schema0001>({
-    dialect: new SqliteDialect({ database: new KyselyNodeSqlite(new (loadNodeSqlite().DatabaseSync)(path)) }),
-  });
-  return {
-    db,
-    openStore: async () => openSqliteStore(path),
-    async cleanup() {
-      try {
-        assert.equal(integrityCheck(path), 'ok');
-      } finally {
-        temp.remove();
-      }
-    },
-  };
-});
 
 describe('SQLite store', () => {
   let temp: ReturnType<typeof tempDir>;
@@ -285,14 +232,14 @@ describe('SQLite store', () => {
     }
   });
 
-  it('watchExternalChanges: fires for another connection’s write, not for its own, and stops', async () => {
+  it('watch: fires for another connection’s write, not for its own, and stops', async () => {
     const file = join(temp.dir, 'watch.db');
     const watcher = openSqliteStore(file);
     await watcher.migrate();
     const writer = openSqliteStore(file);
     let calls = 0;
     const seenChanges: StoreChange[] = [];
-    const stop = watcher.watchExternalChanges((change) => {
+    const stop = watcher.watch((change) => {
       calls++;
       seenChanges.push(change);
     });
@@ -326,14 +273,14 @@ describe('SQLite store', () => {
     }
   });
 
-  it('watchExternalChanges: hears of another process’s commit from the file system, not only from its timer', async () => {
+  it('watch: hears of another process’s commit from the file system, not only from its timer', async () => {
     const file = join(temp.dir, 'inotify.db');
     // A timer that never fires within the test: only the file-system event can tell.
     const watcher = openSqliteStore(file, { changePollMs: 3_600_000 });
     await watcher.migrate();
     const writer = openSqliteStore(file);
     let calls = 0;
-    const stop = watcher.watchExternalChanges(() => calls++);
+    const stop = watcher.watch(() => calls++);
     try {
       await insertSomeApplication(writer);
       assert.ok(await eventually(() => calls >= 1), 'the commit was not heard of within 2 s');
@@ -347,13 +294,13 @@ describe('SQLite store', () => {
     }
   });
 
-  it('watchExternalChanges: a watcher whose store is closed does not throw', async () => {
+  it('watch: a watcher whose store is closed does not throw', async () => {
     const file = join(temp.dir, 'closed.db');
     const watcher = openSqliteStore(file);
     await watcher.migrate();
     const writer = openSqliteStore(file);
     let calls = 0;
-    const stop = watcher.watchExternalChanges(() => {
+    const stop = watcher.watch(() => {
       calls++;
     });
     try {

@@ -1,7 +1,7 @@
-import { validPage } from '../../domain/applications.js';
+import type { Application } from '../../domain/application.js';
+import { validPage } from '../../domain/page.js';
 import { DEFAULT_TOKEN_CLASSES_TEXT } from '../../domain/token-class.js';
-import type { ApplicationRow } from '../../store/store.js';
-import { applicationView, pageView } from '../../views.js';
+import { applicationView, pageView } from '../../domain/views.js';
 import { durationSeconds, list, optional, required, wholeNumber } from '../arguments.js';
 import type { Command } from '../command.js';
 import { CONFIRM_OPTION, confirmed, unconfirmed } from '../confirm.js';
@@ -18,7 +18,7 @@ const settingsOptions = {
 
 const lifetime = (seconds: number | null) => (seconds === null ? 'server default' : `${seconds} s`);
 
-function describe(a: ApplicationRow): string {
+function describe(a: Application): string {
   return fields([
     ['client_id', a.clientId],
     ['name', a.name],

@@ -1,13 +1,13 @@
-import { validPage } from '../../domain/applications.js';
-import type { CustomerRow } from '../../store/store.js';
-import { customerView, pageView } from '../../views.js';
+import type { Customer } from '../../domain/customer.js';
+import { validPage } from '../../domain/page.js';
+import { customerView, pageView } from '../../domain/views.js';
 import { optional, required, wholeNumber } from '../arguments.js';
 import type { Command } from '../command.js';
 import { CONFIRM_OPTION, confirmed, unconfirmed } from '../confirm.js';
 import { fields, table } from '../text.js';
 import { CLI_ACTOR, withServices } from '../with-services.js';
 
-function describe(c: CustomerRow): string {
+function describe(c: Customer): string {
   return fields([
     ['customer_id', c.customerId],
     ['client_id', c.clientId],

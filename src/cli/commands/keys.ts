@@ -1,6 +1,6 @@
 import { DomainError } from '../../domain/domain-error.js';
 import type { SigningKeySummary } from '../../domain/signing-keys.js';
-import { signingKeyView } from '../../views.js';
+import { signingKeyView } from '../../domain/views.js';
 import type { Command } from '../command.js';
 import { CONFIRM_OPTION, confirmed, unconfirmed } from '../confirm.js';
 import { table } from '../text.js';

@@ -1,11 +1,12 @@
-import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../domain/signing-algorithms.js';
 import {
+  MAX_SECRET_GRACE_SECONDS,
   MAX_TOKEN_LIFETIME,
   MIN_API_TOKEN_LIFETIME,
   MIN_CUSTOMER_TOKEN_LIFETIME,
-} from '../../domain/token-lifetimes.js';
+} from '../limits.js';
 import { duration, rotationInterval } from '../numbers.js';
 import { isHttpUrl, oneOf, setting } from '../setting.js';
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../signing-algorithms.js';
 
 /** What the tokens say and how long they and the keys that sign them live. */
 export const TOKEN_SETTINGS = [
@@ -121,6 +122,11 @@ export const TOKEN_SETTINGS = [
       'from 0 to 7 days (`1d`, `12h`); `0` ends it at once.',
     ],
     parse: (raw, { problems }) =>
-      duration('SECRET_ROTATION_GRACE', raw, { fallback: 86_400, min: 0, max: 7 * 86_400 }, problems),
+      duration(
+        'SECRET_ROTATION_GRACE',
+        raw,
+        { fallback: 86_400, min: 0, max: MAX_SECRET_GRACE_SECONDS },
+        problems,
+      ),
   }),
 ] as const;

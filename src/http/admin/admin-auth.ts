@@ -4,7 +4,7 @@ import { AdminError } from './admin-error.js';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="lean-auth-admin"' };
 /** Whom the throttle and the audit log name for failed admin authentications. */
-export const ADMIN_SUBJECT = 'admin-api';
+const ADMIN_SUBJECT = 'admin-api';
 
 /** Where a wrong admin token is told: returns the seconds the caller must wait (0: answer 401). */
 export interface AdminFailures {

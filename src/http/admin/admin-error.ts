@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/domain-error.js';
+import { NO_STORE } from '../headers.js';
 
 /** The admin API's error codes, each with its HTTP status. */
 export const ADMIN_ERRORS = {
@@ -44,7 +45,7 @@ export function handleAdminError(
   if (refusal.code === 'server_error') request.log.error({ err: error }, 'unexpected error in the admin API');
   return reply
     .code(ADMIN_ERRORS[refusal.code])
-    .headers({ 'Cache-Control': 'no-store', ...refusal.headers })
+    .headers({ ...NO_STORE, ...refusal.headers })
     .send({ error: refusal.code, message: refusal.message });
 }
 

@@ -1,11 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { Applications } from '../../domain/applications.js';
-import type { Customers } from '../../domain/customers.js';
-import type { Deletions } from '../../domain/deletions.js';
-import type { SigningKeys } from '../../domain/signing-keys.js';
-import type { AuditEvent, AuditFilter, Page } from '../../store/store.js';
+import { NO_STORE } from '../headers.js';
 import type { Metrics } from '../metrics.js';
-import { type AdminFailures, adminAuthentication } from './admin-auth.js';
+import { adminAuthentication } from './admin-auth.js';
+import type { AdminOptions } from './admin-context.js';
 import { AdminError, handleAdminError } from './admin-error.js';
 import { applicationRoutes } from './routes/application-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
@@ -14,22 +11,7 @@ import { keyRoutes } from './routes/key-routes.js';
 import { useStrictValidation } from './validation.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
-/** Who the audit log names for changes made through the admin API. */
-export const ADMIN_ACTOR = 'admin-api';
 const ADMIN_BODY_LIMIT = 64 * 1024;
-
-export interface AdminOptions {
-  readonly adminToken: string;
-  /** The deployment's issuer, for the servers of /openapi.json. */
-  readonly issuer: string;
-  /** Where wrong admin tokens are counted (throttle, audit log). */
-  readonly failures: AdminFailures;
-  readonly applications: Applications;
-  readonly customers: Customers;
-  readonly deletions: Deletions;
-  readonly keys: SigningKeys;
-  readonly listAudit: (filter: AuditFilter, page: Page) => Promise<AuditEvent[]>;
-}
 
 /** The admin API, in an encapsulated context with its own auth, validation and error shape. */
 export async function adminRoutes(
@@ -48,7 +30,7 @@ export async function adminRoutes(
   });
   app.addHook('onRequest', adminAuthentication(options.adminToken, options.failures));
   app.addHook('onSend', async (_request, reply) => {
-    reply.header('Cache-Control', 'no-store');
+    reply.headers(NO_STORE);
   });
 
   // Not `...options`: Fastify puts this plugin's `prefix` there, and the children would add it again.
@@ -73,11 +55,3 @@ export async function adminRoutes(
       reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
   );
 }
-
-/** For operations whose body is optional: no body at all counts as `{}`. */
-export async function emptyBodyIsEmptyObject(request: { body: unknown }): Promise<void> {
-  request.body ??= {};
-}
-
-// One rule for pages, shared with the CLI's --json.
-export { nextAfter } from '../../views.js';

@@ -2,12 +2,8 @@
  * JSON Schemas of the admin API's ends of life: deleting applications and customers, withdrawing a
  * signing key. Like schemas.ts, Fastify enforces them and /openapi.json publishes them.
  */
-import { signingKeySchema } from './schemas.js';
-
-const uuid = {
-  type: 'string',
-  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
-} as const;
+import { SIGNING_KEY_STATES } from '../../domain/signing-key-states.js';
+import { signingKeySchema, uuid } from './schemas.js';
 
 export const deletedApplicationSchema = {
   type: 'object',
@@ -31,7 +27,7 @@ export const withdrawnKeySchema = {
     kid: { type: 'string' },
     state: {
       type: 'string',
-      enum: ['next', 'active', 'retired'],
+      enum: SIGNING_KEY_STATES,
       description: 'what the key was when it was withdrawn',
     },
     replacement: {

@@ -2,21 +2,24 @@
  * JSON Schemas of the admin API: Fastify validates requests with them, and /openapi.json
  * publishes them, so the documentation cannot drift from what the server enforces.
  */
+import { MAX_SECRET_GRACE_SECONDS } from '../../config/limits.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../domain/page.js';
+import { NO_CONTROL_CHARACTERS_PATTERN } from '../../domain/printable.js';
+import { SIGNING_KEY_STATES } from '../../domain/signing-key-states.js';
+import { STATUSES } from '../../domain/status.js';
+import { TOKEN_CLASSES } from '../../domain/token-class.js';
+import { UUID_PATTERN } from '../../domain/uuid.js';
 
 /** Text without control characters (PostgreSQL cannot store NUL; none belongs in these fields). */
-const PRINTABLE = '^[^\\u0000-\\u001f\\u007f]*$';
 const text = (maxLength: number, minLength = 0) =>
-  ({ type: 'string', minLength, maxLength, pattern: PRINTABLE }) as const;
+  ({ type: 'string', minLength, maxLength, pattern: NO_CONTROL_CHARACTERS_PATTERN }) as const;
 
-const uuid = {
-  type: 'string',
-  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
-} as const;
+export const uuid = { type: 'string', pattern: UUID_PATTERN } as const;
 const timestamp = { type: 'string', description: 'ISO 8601 time (UTC)' } as const;
 const nullableTimestamp = { type: ['string', 'null'], description: 'ISO 8601 time (UTC), or null' } as const;
 const tokenClasses = {
   type: 'array',
-  items: { type: 'string', enum: ['api', 'customer'] },
+  items: { type: 'string', enum: TOKEN_CLASSES },
   minItems: 1,
   uniqueItems: true,
 } as const;
@@ -44,7 +47,7 @@ export const applicationSchema = {
   properties: {
     client_id: uuid,
     name: { type: 'string' },
-    status: { type: 'string', enum: ['active', 'disabled'] },
+    status: { type: 'string', enum: STATUSES },
     token_classes: tokenClasses,
     api_token_ttl: lifetime,
     customer_token_ttl: lifetime,
@@ -70,7 +73,7 @@ export const customerSchema = {
     customer_id: uuid,
     client_id: uuid,
     app_user_id: { type: 'string' },
-    status: { type: 'string', enum: ['active', 'disabled'] },
+    status: { type: 'string', enum: STATUSES },
     created_at: timestamp,
   },
 } as const;
@@ -81,7 +84,7 @@ export const signingKeySchema = {
   properties: {
     kid: { type: 'string' },
     alg: { type: 'string' },
-    state: { type: 'string', enum: ['next', 'active', 'retired'] },
+    state: { type: 'string', enum: SIGNING_KEY_STATES },
     created_at: timestamp,
     activates_at: timestamp,
     expires_at: nullableTimestamp,
@@ -106,7 +109,7 @@ export const pageQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
     after: { ...text(80), description: 'the last id of the previous page' },
   },
 } as const;
@@ -120,7 +123,7 @@ export function pageSchema(item: object) {
   } as const;
 }
 
-export const applicationSettingsProperties = {
+const applicationSettingsProperties = {
   name: text(200, 1),
   token_classes: tokenClasses,
   api_token_ttl: lifetime,
@@ -149,7 +152,7 @@ export const rotateSecretBody = {
     grace_seconds: {
       type: 'integer',
       minimum: 0,
-      maximum: 604800,
+      maximum: MAX_SECRET_GRACE_SECONDS,
       description: 'how long the previous secret keeps working; default SECRET_ROTATION_GRACE; 0 = at once',
     },
   },

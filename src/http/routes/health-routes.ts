@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
+import { NO_STORE } from '../headers.js';
 
 /** Why the server cannot do its work: a short code for /readyz, and a detail for the log only. */
 export interface NotReady {
@@ -29,11 +30,11 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
     ),
   });
   app.get('/healthz', { schema: health('The process answers', { 200: 'Alive' }) }, async (_request, reply) =>
-    reply.header('Cache-Control', 'no-store').send({ status: 'ok' }),
+    reply.headers(NO_STORE).send({ status: 'ok' }),
   );
   const readiness = health('The server can issue tokens', { 200: 'Ready', 503: 'Not ready' });
   app.get('/readyz', { schema: readiness }, async (request, reply) => {
-    reply.header('Cache-Control', 'no-store');
+    reply.headers(NO_STORE);
     const notReady = await options.checkReady();
     if (notReady === undefined) {
       logged = undefined;

@@ -5,7 +5,7 @@ import { handleIntrospection } from '../../oauth/introspection.js';
 import { INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH } from '../../oauth/metadata.js';
 import type { OAuthContext, OAuthRequest } from '../../oauth/ports.js';
 import { handleRevocation } from '../../oauth/revocation.js';
-import { NO_STORE } from '../error-reply.js';
+import { NO_STORE_NO_CACHE } from '../headers.js';
 import type { Metrics } from '../metrics.js';
 import { tokenRequestSchema, tokenResponseSchema } from '../openapi/contract-schemas.js';
 import { introspectionSchema, tokenParameterSchema } from '../openapi/oauth-schemas.js';
@@ -80,14 +80,14 @@ export async function oauthRoutes(
   app.post(TOKEN_PATH, { schema: tokenSchema }, async (request, reply) => {
     const response = await handleTokenRequest(oauthRequest(request), context);
     metrics.tokenIssued(response.scope);
-    return reply.headers(NO_STORE).send(response);
+    return reply.headers(NO_STORE_NO_CACHE).send(response);
   });
   app.post(INTROSPECTION_PATH, { schema: introspectionRouteSchema }, async (request, reply) =>
-    reply.headers(NO_STORE).send(await handleIntrospection(oauthRequest(request), context)),
+    reply.headers(NO_STORE_NO_CACHE).send(await handleIntrospection(oauthRequest(request), context)),
   );
   app.post(REVOCATION_PATH, { schema: revocationRouteSchema }, async (request, reply) => {
     await handleRevocation(oauthRequest(request), context);
-    return reply.headers(NO_STORE).send();
+    return reply.headers(NO_STORE_NO_CACHE).send();
   });
 
   // Any other method is a client's mistake worth naming (OPTIONS too: no browser calls these).

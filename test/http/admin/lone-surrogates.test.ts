@@ -7,7 +7,7 @@ import { type AdminTestServer, startAdminServer } from '../../helpers/admin-serv
 // name or an app_user_id and answered 201, but the store keeps UTF-8, so what was stored and shown
 // afterwards was something else ("\ud800" came back as three U+FFFD), and two different app_user_ids
 // ("u\ud800", "u\udbff") became two customers of one application with one app_user_id. Fixed: such
-// text is refused (400 invalid_request) by isPlainText (src/domain/applications.ts), which validName
+// text is refused (400 invalid_request) by isPlainText (src/domain/printable.ts), which validName
 // and validAppUserId use.
 
 describe('text that is not well-formed Unicode', () => {

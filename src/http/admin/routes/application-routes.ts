@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApplicationSettings } from '../../../domain/applications.js';
-import { applicationView } from '../../../views.js';
-import { ADMIN_ACTOR, type AdminOptions, emptyBodyIsEmptyObject, nextAfter } from '../admin-routes.js';
+import { applicationView, nextAfter } from '../../../domain/views.js';
+import { ADMIN_ACTOR, type AdminOptions, emptyBodyIsEmptyObject } from '../admin-context.js';
 import { deletedApplicationSchema } from '../lifecycle-schemas.js';
 import {
   applicationSchema,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { nextAfter } from '../../../domain/views.js';
+import type { AdminOptions } from '../admin-context.js';
 import { AdminError } from '../admin-error.js';
-import { type AdminOptions, nextAfter } from '../admin-routes.js';
 import { auditEventSchema, auditQuerySchema, pageSchema } from '../schemas.js';
 
 interface AuditQuery {

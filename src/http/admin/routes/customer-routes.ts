@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { customerView } from '../../../views.js';
-import { ADMIN_ACTOR, type AdminOptions, nextAfter } from '../admin-routes.js';
+import { customerView, nextAfter } from '../../../domain/views.js';
+import { ADMIN_ACTOR, type AdminOptions } from '../admin-context.js';
 import { deletedCustomerSchema } from '../lifecycle-schemas.js';
 import {
   clientIdParams,

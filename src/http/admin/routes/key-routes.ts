@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { signingKeyView } from '../../../views.js';
-import { ADMIN_ACTOR, type AdminOptions, emptyBodyIsEmptyObject } from '../admin-routes.js';
+import { signingKeyView } from '../../../domain/views.js';
+import { ADMIN_ACTOR, type AdminOptions, emptyBodyIsEmptyObject } from '../admin-context.js';
 import { kidParams, withdrawnKeySchema } from '../lifecycle-schemas.js';
 import { rotateKeyBody, signingKeySchema } from '../schemas.js';
 

@@ -1,3 +1,5 @@
+import type { Selectable } from 'kysely';
+
 /** Table shapes as Kysely sees them (column names are the database's). */
 export interface Database {
   applications: {
@@ -67,3 +69,6 @@ export interface Database {
     deleted_at: number;
   };
 }
+
+/** A row of table T as the database gives it. */
+export type Row<T extends keyof Database> = Selectable<Database[T]>;

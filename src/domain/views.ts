@@ -1,8 +1,9 @@
-import type { SigningKeySummary } from './domain/signing-keys.js';
-import type { ApplicationRow, CustomerRow } from './store/store.js';
+import type { Application } from './application.js';
+import type { Customer } from './customer.js';
+import type { SigningKeySummary } from './signing-keys.js';
 
 /** How an application is shown to operators (CLI --json, and the admin API): never a secret digest. */
-export function applicationView(a: ApplicationRow) {
+export function applicationView(a: Application) {
   return {
     client_id: a.clientId,
     name: a.name,
@@ -17,7 +18,7 @@ export function applicationView(a: ApplicationRow) {
   };
 }
 
-export function customerView(c: CustomerRow) {
+export function customerView(c: Customer) {
   return {
     customer_id: c.customerId,
     client_id: c.clientId,

@@ -1,17 +1,46 @@
 import { type Kysely, sql } from 'kysely';
-import { signingKeyToDb } from './row-mapping.js';
-import type { Database } from './schema.js';
-import { type SigningKeyRow, StoreConflictError, WITHDRAWN_PREFIX } from './store.js';
+import { type SigningKey, type SigningKeyStore, WITHDRAWN_PREFIX } from '../../domain/signing-key.js';
+import { StoreConflictError } from '../../domain/store.js';
+import type { KyselyContext } from './context.js';
+import type { Database, Row } from './schema.js';
 
-/** The writes to the signing keys, each run inside the caller's transaction. */
+/** Signing keys, over Kysely. */
+export function kyselySigningKeyStore({ db, dialect, write }: KyselyContext): SigningKeyStore {
+  return {
+    async listSigningKeys() {
+      const rows = await db
+        .selectFrom('signing_keys')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('activates_at', 'desc')
+        .execute();
+      return rows.map(signingKeyFromDb);
+    },
+
+    async addSigningKey(key, change) {
+      try {
+        await write({ entity: 'signing_key' }, (tx) => addKeyRow(tx, key, change));
+      } catch (error) {
+        if (dialect.isUniqueViolation(error)) {
+          throw new StoreConflictError('another process rotated the signing key first', { cause: error });
+        }
+        throw error;
+      }
+    },
+
+    withdrawSigningKey: (kid, now) => write({ entity: 'signing_key' }, (tx) => withdrawKeyRow(tx, kid, now)),
+  };
+}
+
+/* The writes below run inside the caller's transaction. */
 
 /**
  * Adds `key` after the key it follows (see Store.addSigningKey). A unique violation of
  * rotated_from (another rotation followed the same key first) is the caller's to map.
  */
-export async function addKeyRow(
+async function addKeyRow(
   tx: Kysely<Database>,
-  key: SigningKeyRow,
+  key: SigningKey,
   change: { now: number; previousExpiresAt: number | null },
 ): Promise<void> {
   // First the insert: the unique rotated_from makes a racing second rotation fail here.
@@ -50,7 +79,7 @@ export async function addKeyRow(
  * does not hang on a row that the next rotation's clean-up deletes. Runs in the caller's
  * transaction; false when no key with this kid is published at `now`.
  */
-export async function withdrawKeyRow(tx: Kysely<Database>, kid: string, now: number): Promise<boolean> {
+async function withdrawKeyRow(tx: Kysely<Database>, kid: string, now: number): Promise<boolean> {
   const key = await tx
     .selectFrom('signing_keys')
     .select('rotated_from')
@@ -71,4 +100,30 @@ export async function withdrawKeyRow(tx: Kysely<Database>, kid: string, now: num
     .where('rotated_from', '=', kid)
     .execute();
   return true;
+}
+
+function signingKeyToDb(k: SigningKey): Row<'signing_keys'> {
+  return {
+    kid: k.kid,
+    alg: k.alg,
+    public_jwk: k.publicJwk,
+    sealed_private_key: k.sealedPrivateKey,
+    created_at: k.createdAt,
+    activates_at: k.activatesAt,
+    rotated_from: k.rotatedFrom,
+    expires_at: k.expiresAt,
+  };
+}
+
+function signingKeyFromDb(r: Row<'signing_keys'>): SigningKey {
+  return {
+    kid: r.kid,
+    alg: r.alg,
+    publicJwk: r.public_jwk,
+    sealedPrivateKey: r.sealed_private_key,
+    createdAt: Number(r.created_at),
+    activatesAt: Number(r.activates_at),
+    rotatedFrom: r.rotated_from,
+    expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+  };
 }

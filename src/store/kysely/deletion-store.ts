@@ -1,17 +1,32 @@
 import { type Kysely, sql } from 'kysely';
-import { customerFromDb } from './row-mapping.js';
+import { ERASED_DETAIL } from '../../domain/audit-event.js';
+import type { Customer } from '../../domain/customer.js';
+import type { DeletionStore } from '../../domain/store.js';
+import type { KyselyContext } from './context.js';
+import { customerFromDb } from './customer-store.js';
 import type { Database } from './schema.js';
-import { type CustomerRow, ERASED_DETAIL, StoreConflictError } from './store.js';
+import { isTombstoned } from './tombstones.js';
+
+/** Deleting applications and customers for good, over Kysely. */
+export function kyselyDeletionStore({ db, write }: KyselyContext): DeletionStore {
+  return {
+    deleteApplication: (clientId, deletedAt) =>
+      write({ entity: 'application', id: clientId }, (tx) => deleteApplicationRows(tx, clientId, deletedAt)),
+    deleteCustomer: (customerId, deletedAt) =>
+      write({ entity: 'customer', id: customerId }, (tx) => deleteCustomerRow(tx, customerId, deletedAt)),
+    wasDeleted: (id) => isTombstoned(db, id),
+  };
+}
 
 /**
- * Deleting applications and customers for good, each function run inside the caller's
- * transaction. Only ids stay: in `tombstones`, and as the targets of audit events whose detail is
- * erased (an application's name, a customer's app_user_id live on in a create or update event).
+ * Each function below runs inside the caller's transaction. Only ids stay: in `tombstones`, and as
+ * the targets of audit events whose detail is erased (an application's name, a customer's
+ * app_user_id live on in a create or update event).
  */
 
 const ERASED = JSON.stringify(ERASED_DETAIL);
 
-export async function deleteApplicationRows(
+async function deleteApplicationRows(
   tx: Kysely<Database>,
   clientId: string,
   deletedAt: number,
@@ -52,11 +67,11 @@ export async function deleteApplicationRows(
   return { customers: Number(tombstones.numInsertedOrUpdatedRows ?? 0) };
 }
 
-export async function deleteCustomerRow(
+async function deleteCustomerRow(
   tx: Kysely<Database>,
   customerId: string,
   deletedAt: number,
-): Promise<CustomerRow | undefined> {
+): Promise<Customer | undefined> {
   const row = await tx
     .deleteFrom('customers')
     .where('customer_id', '=', customerId)
@@ -69,15 +84,4 @@ export async function deleteCustomerRow(
     .values({ id: customerId, kind: 'customer', deleted_at: deletedAt })
     .execute();
   return customerFromDb(row);
-}
-
-export async function isTombstoned(db: Kysely<Database>, id: string): Promise<boolean> {
-  const row = await db.selectFrom('tombstones').select('id').where('id', '=', id).executeTakeFirst();
-  return row !== undefined;
-}
-
-/** A deleted id is never given out again (ids are random: this holds against any other writer). */
-export async function refuseDeletedId(tx: Kysely<Database>, id: string): Promise<void> {
-  if (await isTombstoned(tx, id))
-    throw new StoreConflictError(`the id '${id}' belonged to something deleted`);
 }
