@@ -16,14 +16,17 @@ export const OPERATION_SETTINGS = [
     section: 'Storage',
     description: [
       'Where the data lives. The schema is migrated on every start, under a lock, so instances may',
-      'start together.',
+      'start together. As a flag (`--database-url`, and `--redis-url` likewise) a URL with a password in',
+      'it is refused: any user of the machine can read a command line. Set the variable instead.',
       '- `sqlite:<path>`: a SQLite file, relative to the folder the server starts in, or absolute',
-      '  (`sqlite:/var/lib/lean-auth/lean-auth.db`). The file and its folder are created. For one',
-      '  machine: the server and the CLI may share the file.',
+      '  (`sqlite:/var/lib/lean-auth/lean-auth.db`). The file (mode 0600) and its folder (0700) are',
+      '  created; a folder that cannot be made is refused at start. For one machine: the server and the',
+      '  CLI may share the file.',
       '- `postgres://user:password@host:5432/database` (or `postgresql://`): PostgreSQL, for several',
       '  instances. `?schema=NAME` (a lower-case SQL identifier) keeps the tables, and the migration',
       '  bookkeeping, in a schema of their own, created if missing; several deployments can then share',
-      '  one database.',
+      '  one database. Without it they are in the first existing schema of the `search_path` (normally',
+      '  `public`). See [PostgreSQL](operations.md#postgresql-schemas-and-connection-errors).',
     ],
     // Undefined only with a problem recorded, which stops loadConfig.
     parse: (raw = 'sqlite:data/lean-auth.db', { problems, cwd }) =>
@@ -33,11 +36,14 @@ export const OPERATION_SETTINGS = [
     name: 'KEY_ENCRYPTION_KEY',
     key: 'keyEncryptionKey',
     flag: null,
-    unset: 'generated into the data folder in a sandbox; required in production',
+    unset: 'a sandbox generates and keeps one, see `LEAN_AUTH_ENV`; required in production',
     section: 'Storage',
     description: [
-      '32 bytes, written as 64 hex characters or as base64 (`openssl rand -hex 32`). It seals the',
-      'private signing keys at rest (AES-256-GCM). The `apps` and `customers` commands never need it.',
+      '32 bytes, written as 64 hex characters, or as the 43 characters (and an optional `=`) of base64 or',
+      'base64url (`openssl rand -hex 32`). Decoded strictly: a character outside the alphabet, a space,',
+      'extra padding or stray bits are refused; in production a key that is one byte repeated (all zeros,',
+      'say) is refused as a placeholder. It seals the private signing keys at rest (AES-256-GCM). The',
+      '`apps` and `customers` commands never need it.',
       'Changing it is a procedure: [rotating KEY_ENCRYPTION_KEY](operations.md#rotating-key_encryption_key).',
     ],
     parse: (raw, { problems, earlier }) => parseKeyEncryptionKey(raw, earlier.env === 'production', problems),
@@ -46,12 +52,12 @@ export const OPERATION_SETTINGS = [
     name: 'CACHE_STALE_TTL',
     key: 'cacheStaleTtlSeconds',
     flag: '--cache-stale-ttl',
-    default: '300',
+    default: '5m',
     section: 'Storage',
     description: [
       "How long cached applications and customers keep getting tokens after the database's change",
-      'notices stop arriving (PostgreSQL out of reach), a duration from 0 to 1 day; after that the token',
-      'endpoint answers `503`. See [outages](operations.md#when-something-fails).',
+      'notices stop arriving (PostgreSQL out of reach), a [duration](#durations) from `0` to `1d`; after',
+      'that the token endpoint answers `503`. See [outages](operations.md#when-something-fails).',
     ],
     parse: (raw, { problems }) =>
       duration('CACHE_STALE_TTL', raw, { fallback: 300, min: 0, max: 86_400 }, problems),
@@ -60,11 +66,13 @@ export const OPERATION_SETTINGS = [
     name: 'ADMIN_TOKEN',
     key: 'adminToken',
     flag: null,
-    unset: 'generated into `admin-token` in the data folder in a sandbox; required in production',
+    unset: 'a sandbox generates and keeps one, see `LEAN_AUTH_ENV`; required in production',
     section: 'Admin',
     description: [
-      'The bearer token of the admin API, at least 32 characters without whitespace',
-      '(`openssl rand -hex 32`); in production, one that is not guessable (at least 128 bits by estimate).',
+      'The bearer token of the admin API (`openssl rand -hex 32`). At least 32 characters and no',
+      'whitespace inside, in every mode; in production also an estimated entropy of at least 128 bits,',
+      'so `aaaa…` or a repeated word are refused (see [security](security.md#admin_token-and-key_encryption_key)).',
+      'The token is never repeated in the message.',
     ],
     parse: (raw, { problems, earlier }) => {
       if (raw !== undefined) checkAdminToken(raw, earlier.env === 'production', problems);
@@ -94,8 +102,11 @@ export const OPERATION_SETTINGS = [
     default: '400',
     section: 'Admin',
     description: [
-      'Audit events older than this many days are deleted in the background (hourly, 1,000 at a time);',
-      '`0` keeps them for ever. At most 36500.',
+      'Audit events older than this many days are deleted in the background; `0` keeps them for ever;',
+      'at most 36500. Each long-running server process trims the log a minute after it starts and then',
+      'every hour, 1,000 events per statement with a pause between statements, so a long backlog never',
+      'holds the database. Every instance may do it at once: an event another instance deleted is',
+      'simply not there. Tombstones of deleted ids are not audit events and are kept.',
     ],
     parse: (raw, { problems }) =>
       integer('AUDIT_RETENTION_DAYS', raw, { fallback: 400, min: 0, max: 36_500 }, problems),
@@ -117,11 +128,12 @@ export const OPERATION_SETTINGS = [
     name: 'REDIS_URL',
     key: 'redisUrl',
     flag: '--redis-url',
-    unset: "counters in each process's memory",
+    unset: 'counters in memory, shared by the workers of one instance through its primary',
     section: 'Scale-out',
     description: [
-      '`redis://host:6379` or `rediss://…`. The brute-force throttling counters and refusals are shared',
-      'by every instance through this Redis. While it is out of reach, each instance counts on its own.',
+      '`redis://host:6379` or `rediss://…` (anything else is refused at start). The',
+      "[failure throttle](security.md#the-failure-throttle)'s counters and blocks are shared by every",
+      'instance through this Redis. While it is out of reach, each instance counts on its own.',
     ],
     parse: (raw, { problems }) => {
       if (raw !== undefined && !/^rediss?:\/\/./.test(raw)) {
@@ -134,11 +146,14 @@ export const OPERATION_SETTINGS = [
     name: 'REDIS_PREFIX',
     key: 'redisPrefix',
     flag: '--redis-prefix',
-    unset: '`lean-auth:<ISSUER>:`',
+    unset: '`lean-auth:<ISSUER>:`, for example `lean-auth:https://auth.example.com:`',
     section: 'Scale-out',
     description: [
-      'The start of every Redis key and channel, so that deployments sharing a Redis share no',
-      'throttling counts or blocks. At most 200 printable ASCII characters without spaces.',
+      "The start of every Redis key and channel lean-auth uses (the throttle's counters and its channel",
+      'of blocks), so that deployments sharing a Redis (production and the sandboxes, each with its own',
+      'issuer) share no counts or blocks. Set it when two deployments share an issuer and a Redis but',
+      'must count apart. At most 200 printable ASCII characters without spaces; anything else is',
+      'refused at start.',
     ],
     parse: (raw, { problems, earlier }) => {
       if (raw !== undefined && !/^[!-~]{1,200}$/.test(raw)) {

@@ -1,3 +1,4 @@
+import { formatDuration } from '../duration.js';
 import {
   MAX_SECRET_GRACE_SECONDS,
   MAX_TOKEN_LIFETIME,
@@ -42,11 +43,10 @@ export const TOKEN_SETTINGS = [
     name: 'API_TOKEN_TTL',
     key: 'apiTokenTtl',
     flag: '--api-token-ttl',
-    default: '3600',
+    default: '1h',
     section: 'Tokens',
     description: [
-      `The lifetime of \`api\` tokens, a duration from ${MIN_API_TOKEN_LIFETIME} seconds to`,
-      `${MAX_TOKEN_LIFETIME} (\`3600\`, \`60m\`, \`1h\`).`,
+      `The lifetime of \`api\` tokens, a [duration](#durations) from \`${formatDuration(MIN_API_TOKEN_LIFETIME)}\` to \`${formatDuration(MAX_TOKEN_LIFETIME)}\`.`,
     ],
     parse: (raw, { problems }) =>
       duration(
@@ -60,12 +60,12 @@ export const TOKEN_SETTINGS = [
     name: 'CUSTOMER_TOKEN_TTL',
     key: 'customerTokenTtl',
     flag: '--customer-token-ttl',
-    default: '3600',
+    default: '1h',
     section: 'Tokens',
     description: [
-      `The lifetime of customer tokens, a duration from ${MIN_CUSTOMER_TOKEN_LIFETIME} seconds to`,
-      `${MAX_TOKEN_LIFETIME}. The LinkSDK refuses a token with less than 10 minutes of validity left, so`,
-      'less is refused. Each application may override both lifetimes, within the same bounds',
+      `The lifetime of customer tokens, a [duration](#durations) from \`${formatDuration(MIN_CUSTOMER_TOKEN_LIFETIME)}\` to \`${formatDuration(MAX_TOKEN_LIFETIME)}\`.`,
+      `The LinkSDK refuses a token with less than ${MIN_CUSTOMER_TOKEN_LIFETIME / 60} minutes of validity left, so less is refused.`,
+      'Each application may override both lifetimes, within the same bounds',
       '(`lean-auth apps update CLIENT_ID --api-token-ttl 900`).',
     ],
     parse: (raw, { problems }) =>
@@ -107,7 +107,7 @@ export const TOKEN_SETTINGS = [
     description: [
       'How long a signing key signs before the server publishes the next one by itself (checked every',
       'minute on every instance; one rotation wins). A duration of at least one hour, such as `30d`,',
-      '`12h`, `90m` or `3600s` (a bare number is seconds); `0` turns the schedule off.',
+      '`12h`, `90m` or `3600s` (a [duration](#durations)); `0` turns the schedule off.',
     ],
     parse: (raw, { problems }) => rotationInterval(raw, problems),
   }),
@@ -115,11 +115,11 @@ export const TOKEN_SETTINGS = [
     name: 'SECRET_ROTATION_GRACE',
     key: 'secretRotationGraceSeconds',
     flag: '--secret-rotation-grace',
-    default: '86400',
+    default: '1d',
     section: 'Tokens',
     description: [
-      'How long a rotated-out client secret keeps working when the rotation does not say, a duration',
-      'from 0 to 7 days (`1d`, `12h`); `0` ends it at once.',
+      'How long a rotated-out client secret keeps working when the rotation does not say, a',
+      '[duration](#durations) from `0` to `7d`; `0` ends it at once.',
     ],
     parse: (raw, { problems }) =>
       duration(
