@@ -29,12 +29,12 @@ import { compareProfiles, summarizeProfile } from './profile-summary.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, '..');
-const BUILT_CLI = join(ROOT, 'dist/src/cli/main.js');
+const BUILT_CLI = join(ROOT, 'dist/src/cli/bin.js');
 // The servers run from a copy of dist/ taken at the start, so that a rebuild during the run (which
 // empties dist/) cannot break or mix the measurements. It lives under bench/ so that packages
 // resolve from the project's node_modules as they do for dist/.
 const SNAPSHOT = join(BENCH, '.dist-snapshot');
-const CLI = join(SNAPSHOT, 'src/cli/main.js');
+const CLI = join(SNAPSHOT, 'src/cli/bin.js');
 
 // ---------------------------------------------------------------------------------------------
 // Settings (environment)

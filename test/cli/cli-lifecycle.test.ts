@@ -9,7 +9,8 @@ import { type RunningServer, startServer } from '../../src/server/start-server.j
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { ADMIN_TOKEN } from '../helpers/admin-server.js';
-import { type CliResult, freePort, randomKeyHex, runCli, waitFor } from '../helpers/child-process.js';
+import { type CliResult, freePort, randomKeyHex, waitFor } from '../helpers/child-process.js';
+import { runMain } from '../helpers/cli.js';
 import { tempDir } from '../helpers/test-server.js';
 
 const CLI_ACTOR = `cli:${userInfo().username}`;
@@ -43,7 +44,7 @@ interface Credentials {
 describe('lean-auth CLI: deleting data and withdrawing keys', { timeout: 120_000 }, () => {
   const temp = tempDir();
   const env = { DATABASE_URL: `sqlite:${join(temp.dir, 'x.db')}`, KEY_ENCRYPTION_KEY: randomKeyHex() };
-  const cli = (...args: string[]) => runCli(args, env);
+  const cli = (...args: string[]) => runMain(args, env);
   let server: RunningServer;
   let resourceServer: Credentials;
 

@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/test-server.js';
 
 // dist/test/e2e/ → the repository root is three up.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli/main.js');
+const CLI = join(ROOT, 'dist/src/cli/bin.js');
 const { staleness } = (await import(new URL('../../../scripts/ensure-built.mjs', import.meta.url).href)) as {
   staleness(): string | undefined;
 };
