@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../domain/clock.js';
 import { createDemoIfEmpty, type DemoCredentials } from '../domain/demo-seed.js';
-import { buildApp } from '../http/build-app.js';
+import { buildApp, type ServerLimits } from '../http/build-app.js';
 import { Metrics } from '../http/metrics.js';
 import { resolveAdminToken } from './admin-token.js';
 import { adminOptions, publicOptions } from './http-app.js';
@@ -34,6 +34,8 @@ export interface StartOptions {
    * the generated admin token) and printed it. Default true.
    */
   readonly firstStart?: boolean;
+  /** Shorter HTTP limits than the real ones (src/http/build-app.ts), for tests that cannot wait 10 s. */
+  readonly limits?: Partial<ServerLimits>;
 }
 
 /** The sandbox admin token made on this start, and where it is kept. */
@@ -73,6 +75,7 @@ export async function startServer(
       trustProxy: config.trustProxy,
       metrics,
       tls,
+      limits: options.limits,
       public: publicOptions(services),
       ...(!separateAdmin && { admin: adminOptions(services, admin.token) }),
     });
@@ -86,6 +89,7 @@ export async function startServer(
         trustProxy: config.trustProxy,
         metrics,
         tls,
+        limits: options.limits,
         admin: adminOptions(services, admin.token),
       });
       apps.push(adminApp);
