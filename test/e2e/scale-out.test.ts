@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import { freePort, RunningProcess, randomKeyHex, runCli, waitFor } from '../helpers/child-process.js';
 import { freshPostgresSchema, skipWithoutPostgres } from '../helpers/postgres.js';
+import { type Credentials, requestToken, type TokenReply } from '../helpers/token-request.js';
 
 const LISTENING = 'lean-auth is listening';
 /** The issue's bound: a change made on one instance (or by the CLI) reaches every other within 1 s. */
@@ -13,31 +14,6 @@ const REQUEST_TIMEOUT_MS = 5_000;
 const ISSUER = 'http://lean-auth.test';
 
 const skip = await skipWithoutPostgres();
-
-interface Credentials {
-  clientId: string;
-  clientSecret: string;
-}
-
-interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-async function requestToken(base: string, client: Credentials): Promise<Reply> {
-  const response = await fetch(`${base}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      scope: 'api',
-      client_id: client.clientId,
-      client_secret: client.clientSecret,
-    }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
 
 async function jwks(base: string): Promise<JSONWebKeySet> {
   const response = await fetch(`${base}/.well-known/jwks.json`, {
@@ -142,7 +118,7 @@ describe('two instances over one PostgreSQL schema', { skip, timeout: 60_000 }, 
   it('proof 1: an application disabled through A’s admin API is refused by B within 1 s, and back', async () => {
     assert.equal((await requestToken(baseB, client)).status, 200);
     assert.equal(await admin(baseA, `/applications/${client.clientId}/disable`), 200);
-    let refused: Reply | undefined;
+    let refused: TokenReply | undefined;
     await propagates(Date.now(), 'B to refuse the disabled application', async () => {
       refused = await requestToken(baseB, client);
       return refused.status !== 200;

@@ -6,6 +6,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { JWKS_MAX_AGE_SECONDS } from '../../src/domain/signing-keys.js';
 import { freePort, RunningProcess, runCli, waitFor } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
+import { requestToken as fetchToken, type TokenReply } from '../helpers/token-request.js';
 
 const LISTENING = 'lean-auth is listening';
 /** How soon a change the CLI made in another process must reach the running server. */
@@ -25,24 +26,7 @@ interface PublishedKey {
   expires_at: string | null;
 }
 
-interface TokenReply {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-async function requestToken(base: string, demo: Demo, scope = 'api'): Promise<TokenReply> {
-  const response = await fetch(`${base}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      scope,
-      client_id: demo.clientId,
-      client_secret: demo.clientSecret,
-    }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const requestToken = (base: string, demo: Demo, scope = 'api') => fetchToken(base, demo, { scope });
 
 /** Polls until `check` holds, and fails if that took longer than PROPAGATION_MS after `since`. */
 async function propagates(since: number, what: string, check: () => Promise<boolean>): Promise<void> {
