@@ -5,7 +5,8 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CONFIG_VARIABLES } from '../../src/config/config.js';
-import { CLI_BIN, childEnv, freePort, waitFor } from '../helpers/child-process.js';
+import { CLI_BIN, childEnv, freePort } from '../helpers/child-process.js';
+import { waitFor } from '../helpers/waiting.js';
 import { REPOSITORY } from './markdown.js';
 
 /** What a command printed, and how it ended. */

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { freePort, RunningProcess, randomKeyHex, runCli, waitFor } from '../helpers/child-process.js';
+import { freePort, RunningProcess, randomKeyHex, runCli } from '../helpers/child-process.js';
 import { PostgresCluster, skipWithoutPostgresBinaries } from '../helpers/postgres-cluster.js';
 import { type Credentials, requestToken as fetchToken } from '../helpers/token-request.js';
+import { waitFor } from '../helpers/waiting.js';
 
 const LISTENING = 'lean-auth is listening';
 /** The issue: no request ever hangs; queries and connects give up after 5 s, so ~6 s is the bound. */

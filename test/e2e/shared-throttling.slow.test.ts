@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { THROTTLE_LIMITS, THROTTLE_WINDOW_MS } from '../../src/domain/auth-throttle.js';
-import { freePort, RunningProcess, randomKeyHex, runCli, waitFor } from '../helpers/child-process.js';
+import { freePort, RunningProcess, randomKeyHex, runCli } from '../helpers/child-process.js';
 import { freshPostgresSchema, skipWithoutPostgres } from '../helpers/postgres.js';
 import { deleteThrottleKeys, skipWithoutRedis, testRedisUrl, throttleKeys } from '../helpers/redis.js';
 import { type Credentials, requestToken as fetchToken, type TokenReply } from '../helpers/token-request.js';
+import { waitFor } from '../helpers/waiting.js';
 
 const LISTENING = 'lean-auth is listening';
 /** How long a block published by one instance may take to reach the other. */

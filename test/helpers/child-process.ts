@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_VARIABLES } from '../../src/config/config.js';
+import { waitFor } from './waiting.js';
 
 /** The compiled CLI executable (what `npx lean-auth` runs), found beside the compiled tests whatever the outDir. */
 export const CLI_BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
@@ -151,24 +152,5 @@ export class RunningProcess {
 
   output(): string {
     return `--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`;
-  }
-}
-
-/** Polls `check` every `intervalMs` until it returns true; throws after `timeoutMs`. */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string | (() => string),
-  intervalMs = 50,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() >= deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -2,8 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI_BIN, childEnv, freePort, randomKeyHex, waitFor } from '../helpers/child-process.js';
+import { CLI_BIN, childEnv, freePort, randomKeyHex } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
+import { waitFor } from '../helpers/waiting.js';
 
 /** An application made for a load run, with its customers. */
 export interface LoadClient {
