@@ -10,7 +10,7 @@ import { tokenRequest } from './requests.mjs';
 import { log, STRACE_SECONDS } from './settings.mjs';
 import { STRACE } from './tools.mjs';
 
-export async function countDbSyscalls(target, kind) {
+async function countDbSyscalls(target, kind) {
   const out = join(target.dir, `strace-${kind}.txt`);
   const files = ['', '-wal', '-shm', '-journal'].map((s) => `${target.dbFile}${s}`);
   const args = ['-f', '-c', '-o', out, '-e', 'trace=pread64,pwrite64,read,write,lseek,fcntl,fsync,fdatasync'];

@@ -95,7 +95,7 @@ export async function runLoad(target, req, seconds, { amount } = {}) {
 }
 
 /** Rates and shares from the raw counts of one run (or of several added up). */
-export function derive(raw) {
+function derive(raw) {
   const { requests, duration, wall, serverTicks, loadTicks } = raw;
   return {
     ...raw,

@@ -7,7 +7,7 @@ import { waitForQuiet } from './targets.mjs';
 
 export const results = [];
 
-export const labelOf = (target, kind, auth) =>
+const labelOf = (target, kind, auth) =>
   `${target.name}${target.store !== '-' ? `/${target.store}` : ''} ${target.alg} ${kind} ${auth}`;
 
 /**

@@ -11,7 +11,7 @@ export function fmt(value, digits = 1) {
   return value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits);
 }
 
-export function find(target, alg, token, auth = 'post', store, beside) {
+function find(target, alg, token, auth = 'post', store, beside) {
   return results.find(
     (r) =>
       r.target === target &&

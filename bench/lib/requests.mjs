@@ -81,7 +81,7 @@ export async function verifyToken(target, kind, auth) {
   return { header: decodeProtectedHeader(body.access_token), claims: Object.keys(payload).sort() };
 }
 
-export function safeJson(text) {
+function safeJson(text) {
   try {
     return JSON.parse(text);
   } catch {

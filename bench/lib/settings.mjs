@@ -11,7 +11,7 @@ export const SNAPSHOT = join(BENCH, '.dist-snapshot');
 export const CLI = join(SNAPSHOT, 'src/cli/bin.js');
 
 export const env = process.env;
-export const list = (value, fallback) =>
+const list = (value, fallback) =>
   (value ?? fallback)
     .split(',')
     .map((s) => s.trim())
@@ -40,14 +40,14 @@ export const ROUNDS = Math.round(positive(env.BENCH_ROUNDS, 5));
  * A run is disturbed when other processes took more than this share (%) of the server's CPU, or left
  * the load generator less than it needed on its own CPU.
  */
-export const DISTURBED = 5;
+const DISTURBED = 5;
 export const disturbed = (r) =>
   r.otherServerCpu !== undefined &&
   (r.otherServerCpu > DISTURBED || (r.serverCpu < 95 && r.otherLoadCpu > 20));
-export const ALG_CHECK = ['RS256', 'ES256', 'EdDSA'];
+const ALG_CHECK = ['RS256', 'ES256', 'EdDSA'];
 for (const alg of ALGS) if (!ALG_CHECK.includes(alg)) fail(`BENCH_ALGS: unknown algorithm '${alg}'`);
 
-export function positive(raw, fallback) {
+function positive(raw, fallback) {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) fail(`expected a positive number, got '${raw}'`);

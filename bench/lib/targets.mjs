@@ -15,14 +15,14 @@ import { TASKSET } from './tools.mjs';
 /** lean-auth's configuration variables, from the build under test (set once it is copied). */
 export const CONFIG_VARIABLES = [];
 
-export function cleanEnv() {
+function cleanEnv() {
   const copy = { ...process.env };
   for (const name of CONFIG_VARIABLES) delete copy[name];
   for (const name of Object.keys(copy)) if (name.startsWith('BENCH_')) delete copy[name];
   return copy;
 }
 
-export function cli(args, leanEnv) {
+function cli(args, leanEnv) {
   const result = spawnSync(process.execPath, [CLI, ...args, '--json'], {
     cwd: ROOT,
     env: leanEnv,
@@ -34,7 +34,7 @@ export function cli(args, leanEnv) {
 }
 
 /** Polls with the api token request until the first 200; returns ms since the process was spawned. */
-export async function firstToken(target, timeoutMs = 30_000) {
+async function firstToken(target, timeoutMs = 30_000) {
   const req = tokenRequest(target, 'api', 'post');
   for (;;) {
     try {
@@ -51,14 +51,14 @@ export async function firstToken(target, timeoutMs = 30_000) {
   }
 }
 
-export async function discover(target, wellKnown) {
+async function discover(target, wellKnown) {
   const metadata = await getJson(`${target.origin}${wellKnown}`);
   target.issuer = metadata.issuer;
   target.tokenEndpoint = metadata.token_endpoint;
   target.jwks = createRemoteJWKSet(new URL(metadata.jwks_uri));
 }
 
-export function profileArgs(name) {
+function profileArgs(name) {
   if (!PROFILE) return [];
   mkdirSync(join(BENCH, 'profiles'), { recursive: true });
   return ['--cpu-prof', `--cpu-prof-dir=${join(BENCH, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`];
@@ -100,7 +100,7 @@ export async function startLeanAuth(alg, store, { profile = PROFILE } = {}) {
   }
 }
 
-export async function startLeanAuthIn(partial, leanEnv, origin, profile) {
+async function startLeanAuthIn(partial, leanEnv, origin, profile) {
   const { alg, store, dir } = partial;
   // As an operator would: create the application and a customer with the CLI, then serve.
   const app = cli(['apps', 'create', '--name', `bench-${alg}`], leanEnv);
@@ -174,7 +174,7 @@ export async function stopTarget(target) {
   rmSync(target.dir, { recursive: true, force: true });
 }
 
-export async function dropSchema(schema) {
+async function dropSchema(schema) {
   const { default: pg } = await import('pg');
   const url = new URL(PG_URL);
   url.searchParams.delete('schema');

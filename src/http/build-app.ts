@@ -43,7 +43,7 @@ export interface AppOptions {
 }
 
 /** Limits that keep slow or greedy clients from holding the server: no request may hang. */
-export const SERVER_LIMITS = {
+const SERVER_LIMITS = {
   /** The whole request, headers and body, must arrive within this (and the headers too). */
   requestTimeout: 10_000,
   /**

@@ -5,7 +5,7 @@ import { formEncode, nastyText, wellFormed } from './arbitraries.js';
 import type { FuzzRequest, FuzzTarget } from './fuzz-target.js';
 
 /** What one check of a property came to. */
-export interface FuzzOutcome {
+interface FuzzOutcome {
   readonly failed: boolean;
   readonly interrupted: boolean;
   readonly numRuns: number;
@@ -25,7 +25,7 @@ export interface CheckOptions {
 }
 
 /** A property of the server, checked against a FuzzTarget. */
-export interface FuzzProperty {
+interface FuzzProperty {
   readonly name: string;
   /** Runs in CI, with the fixed seed. */
   readonly runs: number;
@@ -71,7 +71,7 @@ export function property<Ts extends [unknown, ...unknown[]]>(
   };
 }
 
-export function errorText(error: unknown): string {
+function errorText(error: unknown): string {
   if (error instanceof Error)
     return `${error.message}\n${error.stack?.split('\n').slice(1, 4).join('\n') ?? ''}`;
   return String(error);
@@ -91,7 +91,7 @@ export const form = (pairs: readonly (readonly [string, string])[]) =>
   pairs.map(([name, value]) => `${formEncode(name)}=${formEncode(value)}`).join('&');
 export const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${formEncode(id)}:${formEncode(secret)}`).toString('base64')}`;
-export const OAUTH_PARAMETERS = new Set(['grant_type', 'scope', 'client_id', 'client_secret', 'token']);
+const OAUTH_PARAMETERS = new Set(['grant_type', 'scope', 'client_id', 'client_secret', 'token']);
 
 /** Unknown parameters, which every OAuth endpoint ignores: never a known name, never twice. */
 export const unknownParameters = fc.array(fc.tuple(nastyText, nastyText), { maxLength: 4 }).map((pairs) => {
