@@ -12,13 +12,15 @@ import { tempDir } from '../helpers/test-server.js';
 describe('the lean-auth executable', { timeout: 60_000 }, () => {
   const temp = tempDir();
   const env = { DATABASE_URL: `sqlite:${join(temp.dir, 'bin.db')}`, KEY_ENCRYPTION_KEY: randomKeyHex() };
-  const run = (...args: string[]) => spawnSync(CLI_BIN, args, { encoding: 'utf8', env: childEnv(env) });
+  /** The bin file under this Node.js (the first test runs it by its shebang, as a shell does). */
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [CLI_BIN, ...args], { encoding: 'utf8', env: childEnv(env) });
 
   after(() => temp.remove());
 
   it('runs by itself: the build sets its execute bit, and --help exits 0', () => {
     assert.equal(statSync(CLI_BIN).mode & 0o111, 0o111, `${CLI_BIN} is executable`);
-    const help = run('--help');
+    const help = spawnSync(CLI_BIN, ['--help'], { encoding: 'utf8', env: childEnv({}) });
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /^Usage: lean-auth <command>/);
   });
