@@ -17,7 +17,7 @@ export const DIST = join(ROOT, 'dist');
 export const BUILD_STAMP = join(DIST, '.build-stamp');
 /** The folders tsc compiles (tsconfig.json `include`). */
 export const SOURCE_FOLDERS = ['src', 'test'];
-const CLI = join(DIST, 'src/cli/main.js');
+const CLI = join(DIST, 'src/cli/bin.js');
 
 /** Runs the build; returns the exit status of tsc (0 when the build succeeded). */
 export function build() {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DIST, finishBuild, ROOT } from './build.mjs';
 
-const CLI = join(DIST, 'src/cli/main.js');
+const CLI = join(DIST, 'src/cli/bin.js');
 const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const tsc = spawn(
   process.execPath,

@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/config.js';
+import type { CliIo } from './io.js';
 
 /** What a command prints: `json` under --json, `text` otherwise. */
 interface CommandOutput {
@@ -7,10 +8,11 @@ interface CommandOutput {
   readonly text: string;
 }
 
-interface CommandInput {
+export interface CommandInput {
   readonly config: Config;
   readonly values: Record<string, string | boolean | undefined>;
   readonly positionals: readonly string[];
+  readonly io: CliIo;
 }
 
 export interface Command {

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { DomainError } from '../domain/domain-error.js';
@@ -8,6 +7,7 @@ import { appsCommands } from './commands/apps.js';
 import { customersCommands } from './commands/customers.js';
 import { keysCommands } from './commands/keys.js';
 import { serveCommand } from './commands/serve.js';
+import type { CliIo } from './io.js';
 
 const GROUPS: Record<string, Record<string, Command>> = {
   apps: appsCommands,
@@ -34,12 +34,15 @@ function help(): string {
   return lines.join('\n');
 }
 
-/** Runs one command line; resolves to the process exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * Runs one command line over `io`; resolves to the exit code (src/cli/bin.ts gives it to the
+ * process, a test reads it).
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const { leading, words } = splitLeadingOptions(argv);
   const [first, second] = words;
   if (first === undefined || first === 'help') {
-    process.stdout.write(`${help()}\n`);
+    io.stdout.write(`${help()}\n`);
     const asked = first === 'help' || leading.includes('--help') || leading.includes('-h');
     return asked ? 0 : 2;
   }
@@ -62,7 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     };
     const { values, positionals } = parseUsage(rest, options);
     if (values.help) {
-      process.stdout.write(`Usage: lean-auth ${command.usage}\n  ${command.summary}\n`);
+      io.stdout.write(`Usage: lean-auth ${command.usage}\n  ${command.summary}\n`);
       return 0;
     }
     if (positionals.length !== (command.positionals ?? 0)) {
@@ -72,18 +75,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       configFlags.flatMap(([flag, name]) => (typeof values[flag] === 'string' ? [[name, values[flag]]] : [])),
     );
     refusePasswordsInFlags(overrides);
-    const config = loadConfig({ ...process.env, ...overrides });
+    const config = loadConfig({ ...io.env, ...overrides });
     const output = await command.run({
       config,
       values: values as Record<string, string | boolean>,
       positionals,
+      io,
     });
     if (command !== serveCommand) {
-      process.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
+      io.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
     }
     return 0;
   } catch (error) {
-    return reportError(error, json);
+    return reportError(error, json, io);
   }
 }
 
@@ -108,7 +112,7 @@ function parseUsage(args: readonly string[], options: NonNullable<ParseArgsConfi
   }
 }
 
-function reportError(error: unknown, json: boolean): number {
+function reportError(error: unknown, json: boolean, io: CliIo): number {
   const [code, message, exitCode] =
     error instanceof DomainError
       ? [error.code, error.message, 1]
@@ -117,8 +121,6 @@ function reportError(error: unknown, json: boolean): number {
         : error instanceof ConfigError
           ? ['config', error.message, 2]
           : ['internal', error instanceof Error ? error.message : String(error), 1];
-  process.stderr.write(json ? `${JSON.stringify({ error: code, message })}\n` : `lean-auth: ${message}\n`);
+  io.stderr.write(json ? `${JSON.stringify({ error: code, message })}\n` : `lean-auth: ${message}\n`);
   return exitCode;
 }
-
-process.exitCode = await main(process.argv.slice(2));

@@ -1,12 +1,18 @@
 import { userInfo } from 'node:os';
-import type { Config } from '../config/config.js';
 import { openServices, type Services } from '../server/services.js';
+import type { CommandInput } from './command.js';
 
-/** Runs `work` over the services of the configured store, and closes the store after. */
-export async function withServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` over the services of the configured store, and closes the store after; what the
+ * services warn about goes to the command's stderr.
+ */
+export async function withServices<T>(
+  { config, io }: Pick<CommandInput, 'config' | 'io'>,
+  work: (services: Services) => Promise<T>,
+): Promise<T> {
   const services = await openServices(config, {
-    warn: (message) => process.stderr.write(`warning: ${message}\n`),
-    error: (_object, message) => process.stderr.write(`error: ${message}\n`),
+    warn: (message) => io.stderr.write(`warning: ${message}\n`),
+    error: (_object, message) => io.stderr.write(`error: ${message}\n`),
   });
   try {
     return await work(services);

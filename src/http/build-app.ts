@@ -46,6 +46,8 @@ export interface AppOptions {
   readonly catalogue?: RouteCatalogue;
   /** Serve HTTPS with this certificate and key (PEM), read from TLS_CERT_FILE and TLS_KEY_FILE. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /** Other limits than SERVER_LIMITS: for tests, which cannot wait out the real ones. */
+  readonly limits?: Partial<ServerLimits> | undefined;
 }
 
 /** Limits that keep slow or greedy clients from holding the server: no request may hang. */
@@ -65,11 +67,14 @@ const SERVER_LIMITS = {
   maxHeaderSize: 16 * 1024,
 } as const;
 
+export type ServerLimits = { readonly [name in keyof typeof SERVER_LIMITS]: number };
+
 /**
  * An HTTP server with one error model and one access log, carrying the public surface, the admin
  * surface, or both (ADMIN_PORT puts the admin API on a server of its own).
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new AccessLog(),
@@ -78,11 +83,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Requests that arrive while a graceful stop drains are still answered in full (closeGracefully).
     return503OnClosing: false,
     trustProxy: options.trustProxy ? proxyTrust(options.trustProxy) : false,
-    requestTimeout: SERVER_LIMITS.requestTimeout,
-    keepAliveTimeout: SERVER_LIMITS.keepAliveTimeout,
-    maxRequestsPerSocket: SERVER_LIMITS.maxRequestsPerSocket,
-    http: nodeServerLimits(),
-    ...(options.tls && { serverFactory: httpsServerFactory(options.tls) }),
+    requestTimeout: limits.requestTimeout,
+    keepAliveTimeout: limits.keepAliveTimeout,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
+    http: nodeServerLimits(limits),
+    ...(options.tls && { serverFactory: httpsServerFactory(options.tls, limits) }),
     frameworkErrors: answerFrameworkError(
       options.admin && {
         prefix: ADMIN_PREFIX,
@@ -131,11 +136,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 /**
  * HTTPS through Fastify's serverFactory: the app keeps its plain-HTTP types, the socket speaks TLS.
  */
-function httpsServerFactory(tls: { cert: Buffer; key: Buffer }): FastifyServerFactory {
+function httpsServerFactory(tls: { cert: Buffer; key: Buffer }, limits: ServerLimits): FastifyServerFactory {
   return (handler) => {
-    const server = createHttpsServer({ cert: tls.cert, key: tls.key, ...nodeServerLimits() }, handler);
-    server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeout;
-    server.maxRequestsPerSocket = SERVER_LIMITS.maxRequestsPerSocket;
+    const server = createHttpsServer({ cert: tls.cert, key: tls.key, ...nodeServerLimits(limits) }, handler);
+    server.keepAliveTimeout = limits.keepAliveTimeout;
+    server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
     return server as unknown as ReturnType<FastifyServerFactory>;
   };
 }
@@ -144,11 +149,11 @@ function httpsServerFactory(tls: { cert: Buffer; key: Buffer }): FastifyServerFa
  * The limits Node takes only when the server is created: the checking interval, and a headers
  * timeout no longer than the request timeout (Node's default of 60 s would outlast it).
  */
-function nodeServerLimits() {
+function nodeServerLimits(limits: ServerLimits) {
   return {
-    maxHeaderSize: SERVER_LIMITS.maxHeaderSize,
-    requestTimeout: SERVER_LIMITS.requestTimeout,
-    headersTimeout: SERVER_LIMITS.requestTimeout,
-    connectionsCheckingInterval: SERVER_LIMITS.connectionsCheckingInterval,
+    maxHeaderSize: limits.maxHeaderSize,
+    requestTimeout: limits.requestTimeout,
+    headersTimeout: limits.requestTimeout,
+    connectionsCheckingInterval: limits.connectionsCheckingInterval,
   };
 }

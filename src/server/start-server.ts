@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../domain/clock.js';
 import { createDemoIfEmpty, type DemoCredentials } from '../domain/demo-seed.js';
-import { buildApp } from '../http/build-app.js';
+import { buildApp, type ServerLimits } from '../http/build-app.js';
 import { Metrics } from '../http/metrics.js';
 import { RouteCatalogue } from '../http/openapi/route-catalogue.js';
 import { resolveAdminToken } from './admin-token.js';
@@ -35,6 +35,8 @@ export interface StartOptions {
    * the generated admin token) and printed it. Default true.
    */
   readonly firstStart?: boolean;
+  /** Shorter HTTP limits than the real ones (src/http/build-app.ts), for tests that cannot wait 10 s. */
+  readonly limits?: Partial<ServerLimits>;
 }
 
 /** The sandbox admin token made on this start, and where it is kept. */
@@ -76,6 +78,7 @@ export async function startServer(
       metrics,
       catalogue,
       tls,
+      limits: options.limits,
       public: publicOptions(services),
       ...(!separateAdmin && { admin: adminOptions(services, admin.token) }),
     });
@@ -90,6 +93,7 @@ export async function startServer(
         metrics,
         catalogue,
         tls,
+        limits: options.limits,
         admin: adminOptions(services, admin.token),
       });
       apps.push(adminApp);

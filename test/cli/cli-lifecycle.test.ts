@@ -9,8 +9,10 @@ import type { Store } from '../../src/domain/store.js';
 import { type RunningServer, startServer } from '../../src/server/start-server.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { ADMIN_TOKEN } from '../helpers/admin-server.js';
-import { type CliResult, freePort, randomKeyHex, runCli, waitFor } from '../helpers/child-process.js';
+import { type CliResult, freePort, randomKeyHex } from '../helpers/child-process.js';
+import { runMain } from '../helpers/cli.js';
 import { tempDir } from '../helpers/test-server.js';
+import { arrivesWithin } from '../helpers/waiting.js';
 
 const CLI_ACTOR = `cli:${userInfo().username}`;
 /** How soon a server sharing the SQLite file must have seen a CLI's change (it polls every 250 ms). */
@@ -43,7 +45,7 @@ interface Credentials {
 describe('lean-auth CLI: deleting data and withdrawing keys', { timeout: 120_000 }, () => {
   const temp = tempDir();
   const env = { DATABASE_URL: `sqlite:${join(temp.dir, 'x.db')}`, KEY_ENCRYPTION_KEY: randomKeyHex() };
-  const cli = (...args: string[]) => runCli(args, env);
+  const cli = (...args: string[]) => runMain(args, env);
   let server: RunningServer;
   let resourceServer: Credentials;
 
@@ -74,7 +76,7 @@ describe('lean-auth CLI: deleting data and withdrawing keys', { timeout: 120_000
   /** A token for an application the CLI just created: the server learns of it within moments. */
   async function firstToken(app: Credentials, scope = 'api'): Promise<string> {
     const at = Date.now();
-    await within(at, 'the server learning of the new application', async () => {
+    await arrivesWithin(at, PROPAGATION_MS, 'the server learning of the new application', async () => {
       const { status } = await post('/oauth2/token', { grant_type: 'client_credentials', scope, ...app });
       return status === 200;
     });
@@ -85,13 +87,6 @@ describe('lean-auth CLI: deleting data and withdrawing keys', { timeout: 120_000
     const { status, body } = await post('/oauth2/introspect', { token: accessToken, ...resourceServer });
     assert.equal(status, 200, JSON.stringify(body));
     return body.active === true;
-  }
-
-  /** Fails unless `check` holds within PROPAGATION_MS of `since`. */
-  async function within(since: number, what: string, check: () => Promise<boolean>): Promise<void> {
-    await waitFor(check, PROPAGATION_MS * 10, what, 25);
-    const took = Date.now() - since;
-    assert.ok(took <= PROPAGATION_MS, `${what} took ${took} ms`);
   }
 
   before(async () => {
@@ -140,7 +135,12 @@ describe('lean-auth CLI: deleting data and withdrawing keys', { timeout: 120_000
       const deleted = json(await cli('apps', 'delete', app.client_id, '--yes', '--json'));
       const at = Date.now();
       assert.deepEqual(deleted, { client_id: app.client_id, customers_deleted: 1 });
-      await within(at, 'the api token going inactive', async () => !(await isActive(apiToken)));
+      await arrivesWithin(
+        at,
+        PROPAGATION_MS,
+        'the api token going inactive',
+        async () => !(await isActive(apiToken)),
+      );
       assert.equal(await isActive(customerToken), false);
       assert.equal(
         (await post('/oauth2/token', { grant_type: 'client_credentials', scope: 'api', ...app })).status,
@@ -197,7 +197,12 @@ describe('lean-auth CLI: deleting data and withdrawing keys', { timeout: 120_000
       const deleted = json(await cli('customers', 'delete', gone.customer_id, '--yes', '--json'));
       const at = Date.now();
       assert.deepEqual(deleted, { customer_id: gone.customer_id, client_id: app.client_id });
-      await within(at, 'the customer token going inactive', async () => !(await isActive(goneToken)));
+      await arrivesWithin(
+        at,
+        PROPAGATION_MS,
+        'the customer token going inactive',
+        async () => !(await isActive(goneToken)),
+      );
       assert.equal(await isActive(keptToken), true);
       const listed = json<{ items: { customer_id: string }[] }>(
         await cli('customers', 'list', '--app', app.client_id, '--json'),
@@ -246,8 +251,9 @@ describe('lean-auth CLI: deleting data and withdrawing keys', { timeout: 120_000
         (
           (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }
         ).keys.map((k) => k.kid);
-      await within(
+      await arrivesWithin(
         at,
+        PROPAGATION_MS,
         'the JWKS dropping the withdrawn key',
         async () => !(await jwks()).includes(compromised),
       );

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,8 @@ import { digestSecret } from '../../src/domain/client-secrets.js';
 import { JWKS_MAX_AGE_SECONDS } from '../../src/domain/signing-keys.js';
 import type { Store } from '../../src/domain/store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import { CLI_MAIN, type CliResult, childEnv, randomKeyHex, runCli } from '../helpers/child-process.js';
+import { type CliResult, randomKeyHex } from '../helpers/child-process.js';
+import { runMain } from '../helpers/cli.js';
 import { tempDir } from '../helpers/test-server.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -74,15 +74,16 @@ function fails(result: CliResult, code: number): string {
   return result.stderr;
 }
 
-// The groups are independent and run side by side (each spawn is mostly waiting); tests within a group
-// build on each other and run in order.
-describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
+// Each command runs in this process (main over captured streams; test/cli/bin.test.ts runs the real
+// executable). The groups are independent; tests within a group build on each other. All run in
+// order: two commands at once in one thread could wait on each other's SQLite lock.
+describe('lean-auth CLI', { timeout: 60_000 }, () => {
   const temp = tempDir();
   const env = {
     DATABASE_URL: `sqlite:${join(temp.dir, 'x.db')}`,
     KEY_ENCRYPTION_KEY: randomKeyHex(),
   };
-  const cli = (...args: string[]) => runCli(args, env);
+  const cli = (...args: string[]) => runMain(args, env);
 
   /** Looks into the CLI's store directly (between commands, never while one runs). */
   async function inStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
@@ -298,7 +299,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
 
       before = Date.now();
       const configured = json<RotatedSecretJson>(
-        await runCli(['apps', 'rotate-secret', rotatable.client_id, '--json'], {
+        await runMain(['apps', 'rotate-secret', rotatable.client_id, '--json'], {
           ...env,
           SECRET_ROTATION_GRACE: '120',
         }),
@@ -482,11 +483,11 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
         const url = `sqlite:${join(other.dir, 'flag.db')}`;
         const byFlag = { KEY_ENCRYPTION_KEY: env.KEY_ENCRYPTION_KEY };
         const created = json<AppJson>(
-          await runCli(['apps', 'create', '--name', 'flagged', '--json', '--database-url', url], byFlag),
+          await runMain(['apps', 'create', '--name', 'flagged', '--json', '--database-url', url], byFlag),
         );
         assert.ok(existsSync(join(other.dir, 'flag.db')), 'the flag names the store');
         const listed = json<Page<AppJson>>(
-          await runCli(['apps', 'list', '--json'], { DATABASE_URL: url }),
+          await runMain(['apps', 'list', '--json'], { DATABASE_URL: url }),
         ).items;
         assert.deepEqual(
           listed.map((a) => a.client_id),
@@ -494,7 +495,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
         );
         // The flag wins over the environment.
         const overridden = json<Page<AppJson>>(
-          await runCli(['apps', 'list', '--json', '--database-url', url], { ...env }),
+          await runMain(['apps', 'list', '--json', '--database-url', url], { ...env }),
         ).items;
         assert.deepEqual(
           overridden.map((a) => a.client_id),
@@ -521,7 +522,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
         const sandboxEnv = { DATABASE_URL: `sqlite:${join(sandbox.dir, 'x.db')}` };
         const keyFile = join(sandbox.dir, 'key-encryption.key');
 
-        const created = await runCli(['apps', 'create', '--name', 'sandboxed', '--json'], sandboxEnv);
+        const created = await runMain(['apps', 'create', '--name', 'sandboxed', '--json'], sandboxEnv);
         assert.equal(created.code, 0, created.stderr);
         assert.equal(created.stderr, '', 'apps commands never touch the signing keys');
         assert.equal(JSON.parse(created.stdout).name, 'sandboxed');
@@ -531,7 +532,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
           ['keys', 'rotate', '--now', '--json'],
           ['keys', 'list', '--json'],
         ]) {
-          const result = await runCli(command, sandboxEnv);
+          const result = await runMain(command, sandboxEnv);
           assert.equal(result.code, 0, result.stderr);
           assert.equal(result.stderr, '', 'the sandbox key warning is for serve to give');
           const output = JSON.parse(result.stdout) as KeyJson[] | Page<KeyJson>;
@@ -539,7 +540,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
         }
         assert.equal(statSync(keyFile).mode & 0o777, 0o600);
 
-        const listed = await runCli(['apps', 'list', '--json'], sandboxEnv);
+        const listed = await runMain(['apps', 'list', '--json'], sandboxEnv);
         assert.equal(listed.code, 0);
         assert.equal(listed.stderr, '');
       } finally {
@@ -553,12 +554,12 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
         LEAN_AUTH_ENV: 'production',
         ISSUER: 'http://x',
       };
-      const stderr = fails(await runCli(['apps', 'list'], production), 2);
+      const stderr = fails(await runMain(['apps', 'list'], production), 2);
       assert.match(stderr, /ISSUER must use https in production/);
       assert.match(stderr, /KEY_ENCRYPTION_KEY is required in production/);
       assert.match(stderr, /ADMIN_TOKEN is required in production/);
 
-      const asJson = JSON.parse(fails(await runCli(['apps', 'list', '--json'], production), 2));
+      const asJson = JSON.parse(fails(await runMain(['apps', 'list', '--json'], production), 2));
       assert.equal(asJson.error, 'config');
       assert.match(asJson.message, /ISSUER/);
       assert.match(asJson.message, /KEY_ENCRYPTION_KEY/);
@@ -571,18 +572,11 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
       DATABASE_URL: `sqlite:${join(temp.dir, 'command-line.db')}`,
       KEY_ENCRYPTION_KEY: randomKeyHex(),
     };
-    const cli = (...args: string[]) => runCli(args, own);
+    const cli = (...args: string[]) => runMain(args, own);
 
     before(async () => {
       ok(await cli('apps', 'create', '--name', 'listed'));
       ok(await cli('keys', 'rotate', '--now'));
-    });
-
-    it('the built CLI runs by itself, as npx lean-auth runs it: the build sets its execute bit', async () => {
-      assert.equal(statSync(CLI_MAIN).mode & 0o111, 0o111, `${CLI_MAIN} is executable`);
-      const run = spawnSync(CLI_MAIN, ['--help'], { encoding: 'utf8', env: childEnv({}) });
-      assert.equal(run.status, 0, run.stderr);
-      assert.match(run.stdout, /^Usage: lean-auth <command>/);
     });
 
     it('--json before the command is --json after it', async () => {
@@ -601,7 +595,7 @@ describe('lean-auth CLI', { timeout: 180_000, concurrency: true }, () => {
         ['--database-url', own.DATABASE_URL, 'apps', 'list', '--json'],
         [`--database-url=${own.DATABASE_URL}`, '--json', 'apps', 'list'],
       ]) {
-        assert.deepEqual(json<Page<AppJson>>(await runCli(args, flagOnly)), expected, args.join(' '));
+        assert.deepEqual(json<Page<AppJson>>(await runMain(args, flagOnly)), expected, args.join(' '));
       }
     });
 

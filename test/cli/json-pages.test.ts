@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type AdminTestServer, startAdminServer } from '../helpers/admin-server.js';
-import { randomKeyHex, runCli } from '../helpers/child-process.js';
+import { randomKeyHex } from '../helpers/child-process.js';
+import { runMain } from '../helpers/cli.js';
 import { tempDir } from '../helpers/test-server.js';
 
 // The CLI's listings under --json are the admin API's pages, byte for byte as JSON: a script written
@@ -15,7 +16,7 @@ describe('CLI listings under --json are the admin API pages', { timeout: 60_000 
 
   /** The CLI's stdout as JSON, and the admin API's body for the same listing. */
   async function both(cliArgs: string[], adminPath: string): Promise<[unknown, unknown]> {
-    const run = await runCli([...cliArgs, '--json'], env);
+    const run = await runMain([...cliArgs, '--json'], env);
     assert.equal(run.code, 0, run.stderr);
     const response = await server.admin('GET', adminPath);
     assert.equal(response.statusCode, 200, response.body);

@@ -5,7 +5,8 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CONFIG_VARIABLES } from '../../src/config/config.js';
-import { CLI_MAIN, childEnv, freePort, waitFor } from '../helpers/child-process.js';
+import { CLI_BIN, childEnv, freePort } from '../helpers/child-process.js';
+import { waitFor } from '../helpers/waiting.js';
 import { REPOSITORY } from './markdown.js';
 
 /** What a command printed, and how it ended. */
@@ -124,7 +125,7 @@ export class DocSession {
         cwd: this.dir,
         env: childEnv({
           PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
-          LEAN_AUTH_DOCS_CLI: CLI_MAIN,
+          LEAN_AUTH_DOCS_CLI: CLI_BIN,
           LEAN_AUTH_DOCS_PRELUDE: this.prelude,
           LEAN_AUTH_DOCS_STATE: this.state,
         }),
@@ -184,7 +185,7 @@ class ServerProcess {
   private exited = false;
 
   constructor(dir: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, [CLI_MAIN, 'serve'], {
+    this.child = spawn(process.execPath, [CLI_BIN, 'serve'], {
       cwd: dir,
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,7 +18,7 @@ import {
   relativeLinks,
 } from './markdown.js';
 
-// What the pages must cover, and how they are kept readable. Their commands run in commands.test.ts.
+// What the pages must cover, and how they are kept readable. Their commands run in commands.slow.test.ts.
 
 const README_MAX_BYTES = 10 * 1024;
 /** Prose is wrapped; a longer line is table padding or an unwrapped paragraph (the old README had 600). */

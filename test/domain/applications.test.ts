@@ -7,28 +7,12 @@ import { Applications } from '../../src/domain/applications.js';
 import { AuditTrail } from '../../src/domain/audit-trail.js';
 import { type Change, ChangeFeed } from '../../src/domain/change-feed.js';
 import { ClientDirectory } from '../../src/domain/client-directory.js';
-import { DomainError, type DomainErrorCode } from '../../src/domain/domain-error.js';
 import type { Store } from '../../src/domain/store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { domainError } from '../helpers/domain.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { openRawSqlite } from '../helpers/raw-sqlite.js';
 import { TEST_ACTOR, tempDir } from '../helpers/test-server.js';
-
-async function domainError(
-  promise: Promise<unknown>,
-  code: DomainErrorCode,
-  message?: RegExp,
-): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof DomainError, `expected DomainError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message) assert.match(error.message, message);
-    return error;
-  }
-  assert.fail(`expected DomainError '${code}', but the call succeeded`);
-}
 
 describe('Applications', () => {
   let temp: ReturnType<typeof tempDir>;

@@ -6,21 +6,13 @@ import {
   THROTTLE_LIMITS,
   THROTTLE_WINDOW_MS,
 } from '../../src/domain/auth-throttle.js';
-import { FakeClock } from '../helpers/fake-clock.js';
+import { type FakeClock, windowClock } from '../helpers/fake-clock.js';
 
 const WINDOW_S = THROTTLE_WINDOW_MS / 1000;
 const CLIENT = 'c0ffee00-0000-4000-8000-000000000001';
 const OTHER_CLIENT = 'c0ffee00-0000-4000-8000-000000000002';
 const ATTACKER = '203.0.113.7';
 const REAL = '198.51.100.20';
-
-/** A clock at the start of a throttling window, a few seconds in, so that a whole window lies ahead. */
-function windowClock(secondsIn = 5): FakeClock {
-  const clock = new FakeClock();
-  const start = Math.ceil(clock.now() / THROTTLE_WINDOW_MS) * THROTTLE_WINDOW_MS;
-  clock.advance(start - clock.now() + secondsIn * 1000);
-  return clock;
-}
 
 /** The time left in the current window, in whole seconds as Retry-After says it. */
 function secondsLeft(clock: FakeClock): number {

@@ -4,10 +4,9 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { MAX_SECRET_GRACE_SECONDS } from '../../src/config/limits.js';
 import { ClientDirectory } from '../../src/domain/client-directory.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
-import { DomainError } from '../../src/domain/domain-error.js';
 import { authenticateClient } from '../../src/oauth/client-authentication.js';
 import { OAuthError } from '../../src/oauth/errors.js';
-import { type DomainFixture, openDomain } from '../helpers/domain.js';
+import { type DomainFixture, domainError, openDomain } from '../helpers/domain.js';
 import { TEST_ACTOR } from '../helpers/test-server.js';
 
 const HOUR_MS = 3_600_000;
@@ -59,15 +58,6 @@ function authenticator(f: DomainFixture) {
       return names;
     },
   };
-}
-
-async function domainError(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof DomainError, `expected DomainError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    assert.match(error.message, message);
-    return true;
-  });
 }
 
 describe('secret rotation', () => {

@@ -4,9 +4,10 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, RunningProcess, randomKeyHex, waitFor } from '../helpers/child-process.js';
+import { freePort, RunningProcess, randomKeyHex } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
 import { opensslMissing, selfSignedCertificate } from '../helpers/tls.js';
+import { waitFor } from '../helpers/waiting.js';
 
 // HTTPS served by the server itself when TLS_CERT_FILE and TLS_KEY_FILE are set: a certificate
 // made for the test with openssl, the compiled `lean-auth serve`, node:https trusting just that

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { JWKS_MAX_AGE_SECONDS } from '../../src/domain/signing-keys.js';
-import { freePort, RunningProcess, runCli, waitFor } from '../helpers/child-process.js';
+import { freePort, RunningProcess, runCli } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
+import { requestToken as fetchToken, type TokenReply } from '../helpers/token-request.js';
+import { arrivesWithin } from '../helpers/waiting.js';
 
 const LISTENING = 'lean-auth is listening';
 /** How soon a change the CLI made in another process must reach the running server. */
@@ -25,32 +27,7 @@ interface PublishedKey {
   expires_at: string | null;
 }
 
-interface TokenReply {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-async function requestToken(base: string, demo: Demo, scope = 'api'): Promise<TokenReply> {
-  const response = await fetch(`${base}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      scope,
-      client_id: demo.clientId,
-      client_secret: demo.clientSecret,
-    }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-/** Polls until `check` holds, and fails if that took longer than PROPAGATION_MS after `since`. */
-async function propagates(since: number, what: string, check: () => Promise<boolean>): Promise<void> {
-  // Poll past the limit, so that a failure says whether the change came late or never.
-  await waitFor(check, PROPAGATION_MS * 10, what);
-  const took = Date.now() - since;
-  assert.ok(took <= PROPAGATION_MS, `${what} took ${took} ms, more than ${PROPAGATION_MS} ms`);
-}
+const requestToken = (base: string, demo: Demo, scope = 'api') => fetchToken(base, demo, { scope });
 
 describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
   const temp = tempDir();
@@ -173,17 +150,22 @@ describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
     // The sandbox key warning is the server's to give, once per start: a CLI command is silent.
     assert.equal(disabled.stderr, '');
     let last: TokenReply | undefined;
-    await propagates(Date.now(), 'the server to refuse the disabled application', async () => {
-      last = await requestToken(base, demo);
-      return last.status !== 200;
-    });
+    await arrivesWithin(
+      Date.now(),
+      PROPAGATION_MS,
+      'the server to refuse the disabled application',
+      async () => {
+        last = await requestToken(base, demo);
+        return last.status !== 200;
+      },
+    );
     assert.equal(last?.status, 401);
     assert.equal(last?.body.error, 'invalid_client');
     assert.match(String(last?.body.error_description), /disabled/);
 
     const enabled = await cli('apps', 'enable', demo.clientId);
     assert.equal(enabled.code, 0, enabled.stderr);
-    await propagates(Date.now(), 'the server to issue tokens again', async () => {
+    await arrivesWithin(Date.now(), PROPAGATION_MS, 'the server to issue tokens again', async () => {
       return (await requestToken(base, demo)).status === 200;
     });
   });
@@ -203,7 +185,7 @@ describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
     assert.deepEqual(keys.find((k) => k.state === 'retired')?.kid, oldKid);
 
     const since = Date.now();
-    await propagates(since, 'the JWKS to publish both keys', async () => {
+    await arrivesWithin(since, PROPAGATION_MS, 'the JWKS to publish both keys', async () => {
       const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as {
         keys: { kid: string }[];
       };
@@ -211,7 +193,7 @@ describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
       return kids.length === 2 && kids.includes(newKid) && kids.includes(oldKid ?? '');
     });
     let newToken = '';
-    await propagates(since, 'new tokens to carry the new kid', async () => {
+    await arrivesWithin(since, PROPAGATION_MS, 'new tokens to carry the new kid', async () => {
       newToken = String((await requestToken(base, demo)).body.access_token);
       return decodeProtectedHeader(newToken).kid === newKid;
     });
@@ -238,7 +220,7 @@ describe('lean-auth serve, as a process', { timeout: 180_000 }, () => {
       `activates_at ${next.activates_at} is less than the JWKS max-age ahead`,
     );
 
-    await propagates(Date.now(), 'the JWKS to publish the next key', async () => {
+    await arrivesWithin(Date.now(), PROPAGATION_MS, 'the JWKS to publish the next key', async () => {
       const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as {
         keys: { kid: string }[];
       };

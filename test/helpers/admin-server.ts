@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { pino } from 'pino';
-import type { Config } from '../../src/config/config.js';
-import type { Clock } from '../../src/domain/clock.js';
-import { buildHttpApp } from '../../src/server/http-app.js';
-import { openServices, type Services } from '../../src/server/services.js';
+import type { LightMyRequestResponse } from 'fastify';
 import {
   type AuthMethod,
-  basicAuthorization,
   type ClientCredentials,
-  FORM_HEADERS,
-  form,
-  tempDir,
-  testConfig,
+  startTestServer,
+  type TestServer,
+  type TestServerOptions,
 } from './test-server.js';
 
 /** The admin token of every admin test server: 64 hex characters, as `openssl rand -hex 32` makes. */
@@ -33,10 +26,8 @@ export interface StoreSnapshot {
   readonly auditEvents: readonly string[];
 }
 
-export interface AdminTestServer {
-  readonly services: Services;
-  readonly app: FastifyInstance;
-  readonly config: Config;
+/** A test server with the admin API: what startTestServer gives, and admin requests. */
+export interface AdminTestServer extends TestServer {
   /**
    * A request to the admin API through `app.inject()`. A `body` that is a string is sent as it is
    * (with `Content-Type: application/json` unless `headers` says otherwise); any other body is sent
@@ -62,23 +53,17 @@ export interface AdminTestServer {
   ): Promise<LightMyRequestResponse>;
   /** What the store holds now: applications, live secret digests, customers, keys, audit events. */
   snapshot(): Promise<StoreSnapshot>;
-  close(): Promise<void>;
 }
 
 /**
  * The real services over a temporary SQLite store, and one app with both the public and the admin
- * surface (`buildHttpApp(services, logger, ADMIN_TOKEN)`) for inject(): no socket.
+ * surface (admin token ADMIN_TOKEN) for inject(): no socket.
  */
 export async function startAdminServer(
-  options: { env?: Record<string, string>; clock?: Clock; logger?: pino.Logger } = {},
+  options: Omit<TestServerOptions, 'adminToken'> = {},
 ): Promise<AdminTestServer> {
-  const temp = tempDir();
-  const config = testConfig(temp.dir, options.env);
-  const logger = options.logger ?? pino({ level: 'silent' });
-  const services = await openServices(config, logger, options.clock);
-  await services.keys.start();
-  services.runInBackground();
-  const app = await buildHttpApp(services, logger, ADMIN_TOKEN);
+  const server = await startTestServer({ ...options, adminToken: ADMIN_TOKEN });
+  const { app, services } = server;
 
   const admin: AdminTestServer['admin'] = (method, path, body, token = ADMIN_TOKEN, headers = {}, inject) => {
     const all: Record<string, string> = {};
@@ -97,31 +82,11 @@ export async function startAdminServer(
     });
   };
 
-  const requestToken: AdminTestServer['requestToken'] = (
-    client,
-    scope = 'api',
-    method = 'client_secret_post',
-    inject = {},
-  ) => {
-    const headers: Record<string, string> = { ...FORM_HEADERS };
-    let parameters: Record<string, string> = { grant_type: 'client_credentials', scope };
-    if (method === 'client_secret_basic') headers.authorization = basicAuthorization(client);
-    if (method === 'client_secret_post') {
-      parameters = { ...parameters, client_id: client.clientId, client_secret: client.clientSecret };
-    }
-    return app.inject({
-      method: 'POST',
-      url: '/oauth2/token',
-      headers,
-      payload: form(parameters),
-      ...inject,
-    });
-  };
+  const requestToken: AdminTestServer['requestToken'] = (client, scope = 'api', method, inject) =>
+    server.postForm('/oauth2/token', { grant_type: 'client_credentials', scope }, client, method, inject);
 
   return {
-    services,
-    app,
-    config,
+    ...server,
     admin,
     requestToken,
     async createApplication(settings = {}) {
@@ -148,11 +113,6 @@ export async function startAdminServer(
         .filter((e) => !e.action.endsWith('.authentication_failed'))
         .map((e) => e.id);
       return { applications, secrets, customers, keys, auditEvents };
-    },
-    async close() {
-      await app.close();
-      await services.close();
-      temp.remove();
     },
   };
 }

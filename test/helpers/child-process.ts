@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_VARIABLES } from '../../src/config/config.js';
+import { waitFor } from './waiting.js';
 
-/** The compiled CLI, found beside the compiled tests whatever the outDir. */
-export const CLI_MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** The compiled CLI executable (what `npx lean-auth` runs), found beside the compiled tests whatever the outDir. */
+export const CLI_BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 
 /** A random 256-bit key encryption key, as 64 hex characters. */
 export function randomKeyHex(): string {
@@ -39,7 +40,7 @@ export function runCli(
   timeoutMs = 30_000,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
+    const child = spawn(process.execPath, [CLI_BIN, ...args], {
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -87,7 +88,7 @@ export class RunningProcess {
   private exitState: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
   constructor(args: readonly string[], env: Record<string, string>) {
-    this.child = spawn(process.execPath, [CLI_MAIN, ...args], {
+    this.child = spawn(process.execPath, [CLI_BIN, ...args], {
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -151,24 +152,5 @@ export class RunningProcess {
 
   output(): string {
     return `--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`;
-  }
-}
-
-/** Polls `check` every `intervalMs` until it returns true; throws after `timeoutMs`. */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string | (() => string),
-  intervalMs = 50,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() >= deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

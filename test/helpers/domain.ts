@@ -1,9 +1,11 @@
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Applications } from '../../src/domain/applications.js';
 import type { AuditEvent } from '../../src/domain/audit-event.js';
 import { AuditTrail } from '../../src/domain/audit-trail.js';
 import { type Change, ChangeFeed } from '../../src/domain/change-feed.js';
 import { Customers } from '../../src/domain/customers.js';
+import { DomainError, type DomainErrorCode } from '../../src/domain/domain-error.js';
 import type { Store } from '../../src/domain/store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { FakeClock } from './fake-clock.js';
@@ -54,4 +56,21 @@ export async function openDomain(options: { secretGraceSeconds?: number } = {}):
       temp.remove();
     },
   };
+}
+
+/** Fails unless `promise` rejects with a DomainError of `code` (and a message matching `message`). */
+export async function domainError(
+  promise: Promise<unknown>,
+  code: DomainErrorCode,
+  message?: RegExp,
+): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof DomainError, `expected DomainError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (message) assert.match(error.message, message);
+    return error;
+  }
+  assert.fail(`expected DomainError '${code}', but the call succeeded`);
 }

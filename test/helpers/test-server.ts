@@ -67,21 +67,25 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/**
- * The real services over a temporary SQLite store, and the HTTP app for inject(): no socket.
- * With `dir`, the store lives in that folder, which close() leaves in place (for a restart: pass
- * the same KEY_ENCRYPTION_KEY in `env` too).
- */
-export async function startTestServer(
-  options: { env?: Record<string, string>; clock?: Clock; logger?: pino.Logger; dir?: string } = {},
-): Promise<TestServer> {
+export interface TestServerOptions {
+  readonly env?: Record<string, string>;
+  readonly clock?: Clock;
+  readonly logger?: pino.Logger;
+  /** The store's folder, which close() then leaves in place (for a restart: the same KEY_ENCRYPTION_KEY in `env` too). */
+  readonly dir?: string;
+  /** With the admin API too, under this token (startAdminServer). */
+  readonly adminToken?: string;
+}
+
+/** The real services over a temporary SQLite store, and the HTTP app for inject(): no socket. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const temp = options.dir === undefined ? tempDir() : { dir: options.dir, remove: () => {} };
   const config = testConfig(temp.dir, options.env);
   const logger = options.logger ?? pino({ level: 'silent' });
   const services = await openServices(config, logger, options.clock);
   await services.keys.start();
   services.runInBackground();
-  const app = await buildHttpApp(services, logger);
+  const app = await buildHttpApp(services, logger, options.adminToken);
   const postForm: TestServer['postForm'] = (
     url,
     parameters,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { THROTTLE_LIMITS, THROTTLE_WINDOW_MS } from '../../src/domain/auth-throttle.js';
-import { FakeClock } from '../helpers/fake-clock.js';
+import { windowClock } from '../helpers/fake-clock.js';
 import {
   type ClientCredentials,
   expectOAuthError,
@@ -19,14 +19,6 @@ const REVOKE = '/oauth2/revoke';
 const ATTACKER = '203.0.113.7';
 const REAL_CLIENT = '198.51.100.20';
 const TOKEN_REQUEST = { grant_type: 'client_credentials', scope: 'api' };
-
-/** A clock a few seconds into a throttling window, so that no window ends in the middle of a test. */
-function windowClock(): FakeClock {
-  const clock = new FakeClock();
-  const start = Math.ceil(clock.now() / THROTTLE_WINDOW_MS) * THROTTLE_WINDOW_MS;
-  clock.advance(start - clock.now() + 5_000);
-  return clock;
-}
 
 const wrongSecret = (client: ClientCredentials): ClientCredentials => ({
   clientId: client.clientId,

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { AUTHENTICATION_FAILED } from '../../src/oauth/client-authentication.js';
-import { FORM_HEADERS, form, startTestServer, TEST_ACTOR, type TestServer } from '../helpers/test-server.js';
+import {
+  expectOAuthError,
+  FORM_HEADERS,
+  form,
+  startTestServer,
+  TEST_ACTOR,
+  type TestServer,
+} from '../helpers/test-server.js';
 
 let server: TestServer;
 let client: { clientId: string; clientSecret: string };
@@ -34,20 +41,8 @@ function client_params() {
   return { client_id: client.clientId, client_secret: client.clientSecret };
 }
 
-async function expectError(
-  response: Awaited<ReturnType<typeof post>>,
-  status: number,
-  error: string,
-  description: RegExp,
-): Promise<void> {
-  assert.equal(response.statusCode, status, response.body);
-  assert.match(String(response.headers['content-type']), /^application\/json/);
-  assert.equal(response.headers['cache-control'], 'no-store');
-  const body = response.json();
-  assert.deepEqual(Object.keys(body).sort(), ['error', 'error_description']);
-  assert.equal(body.error, error);
-  assert.match(body.error_description, description);
-}
+/** RFC 6749 §5.2 error answers, as everywhere. */
+const expectError = expectOAuthError;
 
 async function verify(token: string) {
   const jwks = createLocalJWKSet(server.services.keys.jwks() as Parameters<typeof createLocalJWKSet>[0]);

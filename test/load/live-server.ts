@@ -2,8 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI_MAIN, childEnv, freePort, randomKeyHex, waitFor } from '../helpers/child-process.js';
+import { CLI_BIN, childEnv, freePort, randomKeyHex } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
+import { waitFor } from '../helpers/waiting.js';
 
 /** An application made for a load run, with its customers. */
 export interface LoadClient {
@@ -52,7 +53,7 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const adminToken = randomBytes(32).toString('hex');
-  const child = spawn(process.execPath, [CLI_MAIN, 'serve'], {
+  const child = spawn(process.execPath, [CLI_BIN, 'serve'], {
     env: childEnv({
       DATABASE_URL: `sqlite:${join(temp.dir, 'lean-auth.db')}`,
       KEY_ENCRYPTION_KEY: randomKeyHex(),

@@ -4,7 +4,7 @@ import { type LiveServer, type LoadClient, startLiveServer } from './live-server
 /**
  * The soak: a realistic mix against a real listening server for a set time, with what must hold
  * at the end. `npm run soak` (scripts/soak.mjs) runs it for SOAK_SECONDS (600 by default); CI runs
- * it for 20 s (test/e2e/soak.test.ts).
+ * it for 20 s (test/e2e/soak.slow.test.ts).
  *
  * Wrong secrets come from 45,000 X-Forwarded-For addresses in turn (TRUST_PROXY=loopback), as a
  * distributed guesser's would. They are answered 401, or 429 once the failure throttle refuses

@@ -5,8 +5,8 @@ import { Redis } from 'ioredis';
 import { AuthThrottle, THROTTLE_LIMITS, THROTTLE_WINDOW_MS } from '../../src/domain/auth-throttle.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { redisThrottleCounters } from '../../src/server/redis-throttle-counters.js';
-import { waitFor } from '../helpers/child-process.js';
 import { skipWithoutRedis, testRedisUrl } from '../helpers/redis.js';
+import { waitFor } from '../helpers/waiting.js';
 
 const skip = await skipWithoutRedis();
 const CLIENT = 'c0ffee00-0000-4000-8000-00000000000a';

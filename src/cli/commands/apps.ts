@@ -37,8 +37,8 @@ export const appsCommands: Record<string, Command> = {
     usage: `apps create --name NAME [--token-classes ${DEFAULT_TOKEN_CLASSES_TEXT}] [--api-token-ttl S] [--customer-token-ttl S] [--resource-server]`,
     summary: 'register an application; prints its client_secret once',
     options: { name: { type: 'string' }, ...settingsOptions },
-    run: ({ config, values }) =>
-      withServices(config, async ({ applications }) => {
+    run: ({ config, io, values }) =>
+      withServices({ config, io }, async ({ applications }) => {
         const { application, clientSecret } = await applications.create(
           {
             name: required(values, 'name'),
@@ -59,8 +59,8 @@ export const appsCommands: Record<string, Command> = {
     usage: 'apps list [--limit N] [--after CLIENT_ID]',
     summary: 'list applications, ordered by client_id',
     options: { limit: { type: 'string' }, after: { type: 'string' } },
-    run: ({ config, values }) =>
-      withServices(config, async ({ applications }) => {
+    run: ({ config, io, values }) =>
+      withServices({ config, io }, async ({ applications }) => {
         const page = validPage({
           limit: wholeNumber(values, 'limit') ?? undefined,
           after: optional(values, 'after'),
@@ -79,8 +79,8 @@ export const appsCommands: Record<string, Command> = {
     usage: 'apps show CLIENT_ID',
     summary: 'show one application',
     positionals: 1,
-    run: ({ config, positionals: [clientId = ''] }) =>
-      withServices(config, async ({ applications }) => {
+    run: ({ config, io, positionals: [clientId = ''] }) =>
+      withServices({ config, io }, async ({ applications }) => {
         const application = await applications.get(clientId);
         return { json: applicationView(application), text: describe(application) };
       }),
@@ -91,8 +91,8 @@ export const appsCommands: Record<string, Command> = {
     summary: 'change an application’s name, token classes or token lifetimes',
     options: { name: { type: 'string' }, ...settingsOptions },
     positionals: 1,
-    run: ({ config, values, positionals: [clientId = ''] }) =>
-      withServices(config, async ({ applications }) => {
+    run: ({ config, io, values, positionals: [clientId = ''] }) =>
+      withServices({ config, io }, async ({ applications }) => {
         const application = await applications.update(
           clientId,
           {
@@ -118,8 +118,8 @@ export const appsCommands: Record<string, Command> = {
       'issue a new client_secret (shown once); the old one works for the grace period (default SECRET_ROTATION_GRACE)',
     options: { grace: { type: 'string' } },
     positionals: 1,
-    run: ({ config, values, positionals: [clientId = ''] }) =>
-      withServices(config, async ({ applications }) => {
+    run: ({ config, io, values, positionals: [clientId = ''] }) =>
+      withServices({ config, io }, async ({ applications }) => {
         const rotated = await applications.rotateSecret(
           clientId,
           { graceSeconds: durationSeconds(values, 'grace') ?? undefined },
@@ -146,8 +146,8 @@ export const appsCommands: Record<string, Command> = {
     usage: 'apps disable CLIENT_ID',
     summary: 'stop issuing tokens to an application',
     positionals: 1,
-    run: ({ config, positionals: [clientId = ''] }) =>
-      withServices(config, async ({ applications }) => {
+    run: ({ config, io, positionals: [clientId = ''] }) =>
+      withServices({ config, io }, async ({ applications }) => {
         const application = await applications.disable(clientId, CLI_ACTOR);
         return { json: applicationView(application), text: `Disabled application ${application.clientId}.` };
       }),
@@ -156,8 +156,8 @@ export const appsCommands: Record<string, Command> = {
     usage: 'apps enable CLIENT_ID',
     summary: 'issue tokens to a disabled application again',
     positionals: 1,
-    run: ({ config, positionals: [clientId = ''] }) =>
-      withServices(config, async ({ applications }) => {
+    run: ({ config, io, positionals: [clientId = ''] }) =>
+      withServices({ config, io }, async ({ applications }) => {
         const application = await applications.enable(clientId, CLI_ACTOR);
         return { json: applicationView(application), text: `Enabled application ${application.clientId}.` };
       }),
@@ -168,8 +168,8 @@ export const appsCommands: Record<string, Command> = {
       'delete an application with its secrets and customers, for good; its tokens stop introspecting as active',
     options: CONFIRM_OPTION,
     positionals: 1,
-    run: ({ config, values, positionals: [clientId = ''] }) =>
-      withServices(config, async ({ applications, deletions }) => {
+    run: ({ config, io, values, positionals: [clientId = ''] }) =>
+      withServices({ config, io }, async ({ applications, deletions }) => {
         if (!confirmed(values)) {
           const { name } = await applications.get(clientId);
           throw unconfirmed(`this deletes application ${clientId} ('${name}') with its customers`);

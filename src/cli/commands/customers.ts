@@ -22,8 +22,8 @@ export const customersCommands: Record<string, Command> = {
     usage: 'customers create --app CLIENT_ID --app-user-id ID',
     summary: 'register an end user of an application; prints its customer_id',
     options: { app: { type: 'string' }, 'app-user-id': { type: 'string' } },
-    run: ({ config, values }) =>
-      withServices(config, async ({ customers }) => {
+    run: ({ config, io, values }) =>
+      withServices({ config, io }, async ({ customers }) => {
         const customer = await customers.create(
           required(values, 'app'),
           required(values, 'app-user-id'),
@@ -36,8 +36,8 @@ export const customersCommands: Record<string, Command> = {
     usage: 'customers list --app CLIENT_ID [--limit N] [--after CUSTOMER_ID]',
     summary: 'list the customers of an application, ordered by customer_id',
     options: { app: { type: 'string' }, limit: { type: 'string' }, after: { type: 'string' } },
-    run: ({ config, values }) =>
-      withServices(config, async ({ customers }) => {
+    run: ({ config, io, values }) =>
+      withServices({ config, io }, async ({ customers }) => {
         const page = validPage({
           limit: wholeNumber(values, 'limit') ?? undefined,
           after: optional(values, 'after'),
@@ -56,8 +56,8 @@ export const customersCommands: Record<string, Command> = {
     usage: 'customers disable CUSTOMER_ID',
     summary: 'stop issuing customer tokens for this customer',
     positionals: 1,
-    run: ({ config, positionals: [customerId = ''] }) =>
-      withServices(config, async ({ customers }) => {
+    run: ({ config, io, positionals: [customerId = ''] }) =>
+      withServices({ config, io }, async ({ customers }) => {
         const customer = await customers.disable(customerId, CLI_ACTOR);
         return { json: customerView(customer), text: `Disabled customer ${customer.customerId}.` };
       }),
@@ -66,8 +66,8 @@ export const customersCommands: Record<string, Command> = {
     usage: 'customers enable CUSTOMER_ID',
     summary: 'issue customer tokens for a disabled customer again',
     positionals: 1,
-    run: ({ config, positionals: [customerId = ''] }) =>
-      withServices(config, async ({ customers }) => {
+    run: ({ config, io, positionals: [customerId = ''] }) =>
+      withServices({ config, io }, async ({ customers }) => {
         const customer = await customers.enable(customerId, CLI_ACTOR);
         return { json: customerView(customer), text: `Enabled customer ${customer.customerId}.` };
       }),
@@ -78,8 +78,8 @@ export const customersCommands: Record<string, Command> = {
       'delete an end user’s data (on request), for good; the customer’s tokens stop introspecting as active',
     options: CONFIRM_OPTION,
     positionals: 1,
-    run: ({ config, values, positionals: [customerId = ''] }) =>
-      withServices(config, async ({ customers, deletions }) => {
+    run: ({ config, io, values, positionals: [customerId = ''] }) =>
+      withServices({ config, io }, async ({ customers, deletions }) => {
         if (!confirmed(values)) {
           const { appUserId, clientId } = await customers.get(customerId);
           throw unconfirmed(

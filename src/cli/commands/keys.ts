@@ -23,8 +23,8 @@ export const keysCommands: Record<string, Command> = {
   list: {
     usage: 'keys list',
     summary: 'list the published signing keys (never their private parts)',
-    run: ({ config }) =>
-      withServices(config, async ({ keys }) => {
+    run: ({ config, io }) =>
+      withServices({ config, io }, async ({ keys }) => {
         await keys.reload();
         const published = keys.list();
         // The admin API's shape; every key is on the one page.
@@ -36,8 +36,8 @@ export const keysCommands: Record<string, Command> = {
     summary:
       'publish a new SIGNING_ALG key that signs after the JWKS cache lifetime (--now: at once); the old key stays published until its tokens expire',
     options: { now: { type: 'boolean' } },
-    run: ({ config, values }) =>
-      withServices(config, async ({ keys }) => {
+    run: ({ config, io, values }) =>
+      withServices({ config, io }, async ({ keys }) => {
         await keys.reload();
         const key = await keys.rotate({ immediately: values.now === true }, CLI_ACTOR);
         const published = keys.list();
@@ -53,8 +53,8 @@ export const keysCommands: Record<string, Command> = {
       'withdraw a compromised key: out of the JWKS at once, its tokens inactive; if it signs, a new key signs from now on',
     options: CONFIRM_OPTION,
     positionals: 1,
-    run: ({ config, values, positionals: [kid = ''] }) =>
-      withServices(config, async ({ keys }) => {
+    run: ({ config, io, values, positionals: [kid = ''] }) =>
+      withServices({ config, io }, async ({ keys }) => {
         if (!confirmed(values)) {
           await keys.reload();
           const state = keys.list().find((k) => k.kid === kid)?.state;

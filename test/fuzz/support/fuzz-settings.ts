@@ -1,4 +1,4 @@
-import type { CheckOptions } from './properties.js';
+import type { CheckOptions } from './property.js';
 
 /** The seed CI runs with, so that a red run can be replayed exactly. */
 export const CI_SEED = 20_261_128;

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { CI_SEED, fuzzSettings } from './fuzz-settings.js';
 import { FuzzTarget } from './fuzz-target.js';
 import { canCollectGarbage, MiB, settledHeapUsed } from './memory.js';
-import type { FuzzSuite } from './properties.js';
+import type { FuzzSuite } from './property.js';
 
 /**
  * How much more heap than before the fuzzing a run may leave behind. The server keeps bounded

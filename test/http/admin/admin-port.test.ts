@@ -1,28 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { loadConfig } from '../../../src/config/config.js';
 import { type RunningServer, startServer } from '../../../src/server/start-server.js';
 import { ADMIN, ADMIN_TOKEN } from '../../helpers/admin-server.js';
+import { freePort } from '../../helpers/child-process.js';
 import { tempDir } from '../../helpers/test-server.js';
-
-/** A TCP port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function call(
   url: string,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { ADMIN_THROTTLE_LIMITS, THROTTLE_WINDOW_MS } from '../../../src/domain/auth-throttle.js';
+import { ADMIN_THROTTLE_LIMITS } from '../../../src/domain/auth-throttle.js';
 import {
   ADMIN,
   ADMIN_TOKEN,
@@ -9,18 +9,10 @@ import {
   expectAdminError,
   startAdminServer,
 } from '../../helpers/admin-server.js';
-import { FakeClock } from '../../helpers/fake-clock.js';
+import { windowClock } from '../../helpers/fake-clock.js';
 
 const ATTACKER = '203.0.113.66';
 const WRONG = `Bearer ${'0'.repeat(64)}`;
-
-/** A clock a few seconds into a throttling window, so that no window ends in the middle of a test. */
-function windowClock(): FakeClock {
-  const clock = new FakeClock(Date.now());
-  const start = Math.ceil(clock.now() / THROTTLE_WINDOW_MS) * THROTTLE_WINDOW_MS;
-  clock.advance(start - clock.now() + 5_000);
-  return clock;
-}
 
 function expectThrottled(response: LightMyRequestResponse): number {
   expectAdminError(
@@ -39,7 +31,7 @@ function expectThrottled(response: LightMyRequestResponse): number {
 }
 
 describe('brute force on the admin API', () => {
-  const clock = windowClock();
+  const clock = windowClock(5, Date.now());
   let server: AdminTestServer;
 
   before(async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type AdminTestServer, startAdminServer } from '../../helpers/admin-server.js';
 
-// Regression tests for a bug the admin fuzzer (test/fuzz/admin-api.fuzz.test.ts) found: JSON may
+// Regression tests for a bug the admin fuzzer (test/fuzz/admin-api.fuzz.slow.test.ts) found: JSON may
 // carry a lone UTF-16 surrogate ("\ud800"), which is no Unicode text. The admin API accepted it in a
 // name or an app_user_id and answered 201, but the store keeps UTF-8, so what was stored and shown
 // afterwards was something else ("\ud800" came back as three U+FFFD), and two different app_user_ids

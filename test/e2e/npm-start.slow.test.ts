@@ -4,12 +4,13 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { childEnv, freePort, randomKeyHex, waitFor } from '../helpers/child-process.js';
+import { childEnv, freePort, randomKeyHex } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
+import { waitFor } from '../helpers/waiting.js';
 
 // dist/test/e2e/ → the repository root is three up.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli/main.js');
+const CLI = join(ROOT, 'dist/src/cli/bin.js');
 const { staleness } = (await import(new URL('../../../scripts/ensure-built.mjs', import.meta.url).href)) as {
   staleness(): string | undefined;
 };

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import pg from 'pg';
-import { freePort, RunningProcess, randomKeyHex, runCli, waitFor } from '../helpers/child-process.js';
+import { freePort, RunningProcess, randomKeyHex, runCli } from '../helpers/child-process.js';
 import { skipWithoutPostgres } from '../helpers/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres-database.js';
 import { openRawSqlite, pragmaRows } from '../helpers/raw-sqlite.js';
 import { tempDir } from '../helpers/test-server.js';
+import { waitFor } from '../helpers/waiting.js';
 
 // SIGKILL in the middle of a stream of writes, then a restart: every write that was acknowledged
 // is there and consistent, every token issued before the kill still verifies, and the database

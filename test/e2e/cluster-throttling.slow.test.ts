@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { THROTTLE_LIMITS, THROTTLE_WINDOW_MS } from '../../src/domain/auth-throttle.js';
-import { freePort, RunningProcess, randomKeyHex, waitFor } from '../helpers/child-process.js';
+import { freePort, RunningProcess, randomKeyHex } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
+import { type Credentials, requestTokenOnNewConnection } from '../helpers/token-request.js';
+import { waitFor } from '../helpers/waiting.js';
 
 const LISTENING = 'lean-auth is listening';
-
-interface Credentials {
-  clientId: string;
-  clientSecret: string;
-}
 
 interface LogRecord {
   pid: number;
@@ -30,40 +26,6 @@ function tokenRecords(server: RunningProcess): LogRecord[] {
     } catch {
       return [];
     }
-  });
-}
-
-/**
- * A token request on a connection of its own, from `localAddress` (a loopback address of the
- * test's choosing): the kernel hands each connection to one worker or the other.
- */
-function requestToken(port: number, credentials: Credentials, localAddress: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const body = new URLSearchParams({
-      grant_type: 'client_credentials',
-      scope: 'api',
-      client_id: credentials.clientId,
-      client_secret: credentials.clientSecret,
-    }).toString();
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        localAddress,
-        path: '/oauth2/token',
-        method: 'POST',
-        agent: false,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        timeout: 10_000,
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
-    req.on('error', reject);
-    req.end(body);
   });
 }
 
@@ -89,7 +51,8 @@ describe('WORKERS=2 without Redis: the workers count failures together', { timeo
     // Both workers answer before the test begins.
     await waitFor(
       async () => {
-        for (let i = 0; i < 5; i++) assert.equal(await requestToken(port, demo, '127.0.0.1'), 200);
+        for (let i = 0; i < 5; i++)
+          assert.equal(await requestTokenOnNewConnection(port, demo, '127.0.0.1'), 200);
         return new Set(tokenRecords(server).map((r) => r.pid)).size === 2;
       },
       10_000,
@@ -113,7 +76,7 @@ describe('WORKERS=2 without Redis: the workers count failures together', { timeo
       const seenBefore = tokenRecords(server).length;
       const statuses: number[] = [];
       for (let i = 0; i < attempts; i++) {
-        statuses.push(await requestToken(port, wrong, attacker));
+        statuses.push(await requestTokenOnNewConnection(port, wrong, attacker));
         // The primary's count arrives in the background: a burst on a busy machine may outrun it.
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -137,7 +100,9 @@ describe('WORKERS=2 without Redis: the workers count failures together', { timeo
         `401 answered ${failures} times (${statuses.join(' ')}), by worker ${JSON.stringify([...byWorker])}`,
       );
       assert.deepEqual(statuses.slice(failures), Array(attempts - failures).fill(429), statuses.join(' '));
-      const right = await Promise.all(Array.from({ length: 10 }, () => requestToken(port, demo, attacker)));
+      const right = await Promise.all(
+        Array.from({ length: 10 }, () => requestTokenOnNewConnection(port, demo, attacker)),
+      );
       assert.deepEqual(right, Array(10).fill(200), 'the right secret is never refused');
       return;
     }

@@ -1,4 +1,4 @@
-import { INTROSPECTION_SUITE } from './support/properties.js';
+import { INTROSPECTION_SUITE } from './support/introspection-properties.js';
 import { describeFuzzSuite } from './support/suite-test.js';
 
 // Property-based fuzzing through app.inject(); FUZZ_SEED, FUZZ_RUNS and FUZZ_PATH replay a failure,

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { THROTTLE_LIMITS, THROTTLE_WINDOW_MS } from '../../src/domain/auth-throttle.js';
-import { freePort, RunningProcess, randomKeyHex, runCli, waitFor } from '../helpers/child-process.js';
+import { freePort, RunningProcess, randomKeyHex, runCli } from '../helpers/child-process.js';
 import { freshPostgresSchema, skipWithoutPostgres } from '../helpers/postgres.js';
 import { deleteThrottleKeys, skipWithoutRedis, testRedisUrl, throttleKeys } from '../helpers/redis.js';
+import { type Credentials, requestToken as fetchToken, type TokenReply } from '../helpers/token-request.js';
+import { waitFor } from '../helpers/waiting.js';
 
 const LISTENING = 'lean-auth is listening';
 /** How long a block published by one instance may take to reach the other. */
@@ -20,17 +22,6 @@ const REQUEST_TIMEOUT_MS = 10_000;
 
 const skip = (await skipWithoutPostgres()) || (await skipWithoutRedis());
 
-interface Credentials {
-  clientId: string;
-  clientSecret: string;
-}
-
-interface Reply {
-  status: number;
-  retryAfter: string | null;
-  body: Record<string, unknown>;
-}
-
 const wrongFor = (credentials: Credentials): Credentials => ({
   clientId: credentials.clientId,
   clientSecret: `${credentials.clientSecret.slice(0, -4)}AAAA`,
@@ -43,26 +34,10 @@ function randomAddress(): string {
 }
 
 /** A token request to `base` from `address`, which the servers read from X-Forwarded-For (TRUST_PROXY). */
-async function requestToken(base: string, credentials: Credentials, address: string): Promise<Reply> {
-  const response = await fetch(`${base}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      scope: 'api',
-      client_id: credentials.clientId,
-      client_secret: credentials.clientSecret,
-    }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  return {
-    status: response.status,
-    retryAfter: response.headers.get('retry-after'),
-    body: (await response.json()) as Record<string, unknown>,
-  };
-}
+const requestToken = (base: string, client: Credentials, address: string) =>
+  fetchToken(base, client, { headers: { 'x-forwarded-for': address }, timeoutMs: REQUEST_TIMEOUT_MS });
 
-function assertThrottled(reply: Reply, where: string): void {
+function assertThrottled(reply: TokenReply, where: string): void {
   assert.equal(reply.status, 429, `${where}: ${JSON.stringify(reply.body)}`);
   assert.deepEqual(Object.keys(reply.body).sort(), ['error', 'error_description']);
   assert.equal(reply.body.error, 'temporarily_unavailable');

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, RunningProcess, randomKeyHex, waitFor } from '../helpers/child-process.js';
+import { freePort, RunningProcess, randomKeyHex } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
+import { requestTokenOnNewConnection, tokenForm } from '../helpers/token-request.js';
+import { waitFor } from '../helpers/waiting.js';
 
 const LISTENING = 'lean-auth is listening';
 
@@ -37,45 +38,9 @@ function demoFrom(server: RunningProcess): Demo {
   return { clientId: field('client_id'), clientSecret: field('client_secret') };
 }
 
-function tokenForm(demo: Demo): string {
-  return new URLSearchParams({
-    grant_type: 'client_credentials',
-    scope: 'api',
-    client_id: demo.clientId,
-    client_secret: demo.clientSecret,
-  }).toString();
-}
-
-/**
- * A token request on a connection of its own: the cluster primary hands out connections, not
- * requests, in turn, so this is how requests reach every worker.
- */
-function requestToken(port: number, demo: Demo): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/oauth2/token',
-        method: 'POST',
-        agent: false,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        timeout: 10_000,
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
-    req.on('error', reject);
-    req.end(tokenForm(demo));
-  });
-}
-
 /** A token request whose body is sent only in part: the server holds it in flight until `finish`. */
 async function requestInFlight(port: number, demo: Demo): Promise<{ finish(): Promise<string> }> {
-  const body = tokenForm(demo);
+  const body = tokenForm(demo).toString();
   const socket: Socket = connect(port, '127.0.0.1');
   await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   let answer = '';
@@ -116,7 +81,7 @@ async function assertGracefulStop(server: RunningProcess, port: number, demo: De
   server.child.kill('SIGTERM');
   await waitFor(
     async () =>
-      requestToken(port, demo).then(
+      requestTokenOnNewConnection(port, demo).then(
         () => false,
         () => true,
       ),
@@ -199,7 +164,7 @@ describe('lean-auth serve with WORKERS=2 on SQLite', { timeout: 60_000 }, () => 
     // The kernel picks which worker accepts a connection: send until both have answered.
     await waitFor(
       async () => {
-        for (let i = 0; i < 5; i++) assert.equal(await requestToken(port, demo), 200);
+        for (let i = 0; i < 5; i++) assert.equal(await requestTokenOnNewConnection(port, demo), 200);
         return answeringPids().size === 2;
       },
       10_000,
@@ -214,7 +179,7 @@ describe('lean-auth serve with WORKERS=2 on SQLite', { timeout: 60_000 }, () => 
     const statuses: number[] = [];
     // Connections keep coming while the worker is dead and while its replacement starts.
     for (let i = 0; i < 40; i++) {
-      statuses.push(await requestToken(port, demo));
+      statuses.push(await requestTokenOnNewConnection(port, demo));
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     assert.deepEqual(statuses, Array(40).fill(200));
@@ -234,7 +199,7 @@ describe('lean-auth serve with WORKERS=2 on SQLite', { timeout: 60_000 }, () => 
 
     await waitFor(
       async () => {
-        for (let i = 0; i < 5; i++) assert.equal(await requestToken(port, demo), 200);
+        for (let i = 0; i < 5; i++) assert.equal(await requestTokenOnNewConnection(port, demo), 200);
         return answeringPids().has(replacement);
       },
       10_000,
@@ -276,7 +241,7 @@ describe('lean-auth serve with one process (WORKERS unset)', { timeout: 60_000 }
     await server.waitForOutput(LISTENING);
     assert.doesNotMatch(server.stdout, /worker/);
     const demo = demoFrom(server);
-    assert.equal(await requestToken(port, demo), 200);
+    assert.equal(await requestTokenOnNewConnection(port, demo), 200);
     assert.deepEqual(
       [...new Set(logRecords(server).map((record) => record.pid))],
       [server.child.pid],

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { freePort, RunningProcess, randomKeyHex, runCli, waitFor } from '../helpers/child-process.js';
+import { freePort, RunningProcess, randomKeyHex, runCli } from '../helpers/child-process.js';
 import { PostgresCluster, skipWithoutPostgresBinaries } from '../helpers/postgres-cluster.js';
+import { type Credentials, requestToken as fetchToken } from '../helpers/token-request.js';
+import { waitFor } from '../helpers/waiting.js';
 
 const LISTENING = 'lean-auth is listening';
 /** The issue: no request ever hangs; queries and connects give up after 5 s, so ~6 s is the bound. */
@@ -12,11 +14,6 @@ const LONG_STALE_TTL_S = 30;
 const SHORT_STALE_TTL_S = 2;
 
 const skip = skipWithoutPostgresBinaries();
-
-interface Credentials {
-  clientId: string;
-  clientSecret: string;
-}
 
 interface Reply {
   status: number;
@@ -38,20 +35,8 @@ async function timed(url: string, init: RequestInit = {}): Promise<Reply> {
   };
 }
 
-function requestToken(base: string, credentials: Credentials): Promise<Reply> {
-  return timed(`${base}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      scope: 'api',
-      client_id: credentials.clientId,
-      client_secret: credentials.clientSecret,
-    }),
-  });
-}
-
 const readyz = (base: string) => timed(`${base}/readyz`);
+const requestToken = (base: string, client: Credentials) => fetchToken(base, client, { timeoutMs: 20_000 });
 
 function assertToken(reply: Reply, what: string): void {
   assert.equal(reply.status, 200, `${what}: ${JSON.stringify(reply.body)}`);

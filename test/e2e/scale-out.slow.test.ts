@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
-import { freePort, RunningProcess, randomKeyHex, runCli, waitFor } from '../helpers/child-process.js';
+import { freePort, RunningProcess, randomKeyHex, runCli } from '../helpers/child-process.js';
 import { freshPostgresSchema, skipWithoutPostgres } from '../helpers/postgres.js';
+import { type Credentials, requestToken, type TokenReply } from '../helpers/token-request.js';
+import { arrivesWithin, waitFor } from '../helpers/waiting.js';
 
 const LISTENING = 'lean-auth is listening';
 /** The issue's bound: a change made on one instance (or by the CLI) reaches every other within 1 s. */
@@ -14,44 +16,11 @@ const ISSUER = 'http://lean-auth.test';
 
 const skip = await skipWithoutPostgres();
 
-interface Credentials {
-  clientId: string;
-  clientSecret: string;
-}
-
-interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-async function requestToken(base: string, client: Credentials): Promise<Reply> {
-  const response = await fetch(`${base}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      scope: 'api',
-      client_id: client.clientId,
-      client_secret: client.clientSecret,
-    }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
 async function jwks(base: string): Promise<JSONWebKeySet> {
   const response = await fetch(`${base}/.well-known/jwks.json`, {
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   return (await response.json()) as JSONWebKeySet;
-}
-
-/** Polls until `check` holds, and fails if that took longer than PROPAGATION_MS after `since`. */
-async function propagates(since: number, what: string, check: () => Promise<boolean>): Promise<void> {
-  // Poll past the bound, so that a failure says whether the change came late or never.
-  await waitFor(check, PROPAGATION_MS * 10, what, 25);
-  const took = Date.now() - since;
-  assert.ok(took <= PROPAGATION_MS, `${what} took ${took} ms, more than ${PROPAGATION_MS} ms`);
 }
 
 describe('two instances over one PostgreSQL schema', { skip, timeout: 60_000 }, () => {
@@ -127,11 +96,11 @@ describe('two instances over one PostgreSQL schema', { skip, timeout: 60_000 }, 
     )?.kid;
     assert.ok(newKid, rotated.stdout);
 
-    await propagates(since, 'B’s JWKS to publish the new key', async () =>
+    await arrivesWithin(since, PROPAGATION_MS, 'B’s JWKS to publish the new key', async () =>
       (await jwks(baseB)).keys.some((key) => key.kid === newKid),
     );
     let token = '';
-    await propagates(since, 'B to sign with the new key', async () => {
+    await arrivesWithin(since, PROPAGATION_MS, 'B to sign with the new key', async () => {
       token = String((await requestToken(baseB, client)).body.access_token);
       return decodeProtectedHeader(token).kid === newKid;
     });
@@ -142,8 +111,8 @@ describe('two instances over one PostgreSQL schema', { skip, timeout: 60_000 }, 
   it('proof 1: an application disabled through A’s admin API is refused by B within 1 s, and back', async () => {
     assert.equal((await requestToken(baseB, client)).status, 200);
     assert.equal(await admin(baseA, `/applications/${client.clientId}/disable`), 200);
-    let refused: Reply | undefined;
-    await propagates(Date.now(), 'B to refuse the disabled application', async () => {
+    let refused: TokenReply | undefined;
+    await arrivesWithin(Date.now(), PROPAGATION_MS, 'B to refuse the disabled application', async () => {
       refused = await requestToken(baseB, client);
       return refused.status !== 200;
     });
@@ -151,7 +120,7 @@ describe('two instances over one PostgreSQL schema', { skip, timeout: 60_000 }, 
     assert.equal(refused?.body.error, 'invalid_client');
 
     assert.equal(await admin(baseB, `/applications/${client.clientId}/enable`), 200);
-    await propagates(Date.now(), 'A to issue tokens again', async () => {
+    await arrivesWithin(Date.now(), PROPAGATION_MS, 'A to issue tokens again', async () => {
       return (await requestToken(baseA, client)).status === 200;
     });
   });
@@ -227,14 +196,16 @@ describe('two instances over one PostgreSQL schema', { skip, timeout: 60_000 }, 
     assert.equal(await activeOnB(ownersCustomerToken), true);
 
     assert.equal(await deleteOnA(`/customers/${customerB.customer_id}`), 200);
-    await propagates(
+    await arrivesWithin(
       Date.now(),
+      PROPAGATION_MS,
       'B to answer the deleted customer’s token inactive',
       async () => !(await activeOnB(customerToken)),
     );
     assert.equal(await deleteOnA(`/applications/${owner.clientId}`), 200);
-    await propagates(
+    await arrivesWithin(
       Date.now(),
+      PROPAGATION_MS,
       'B to answer the deleted application’s token inactive',
       async () => !(await activeOnB(apiToken)),
     );
@@ -249,10 +220,10 @@ describe('two instances over one PostgreSQL schema', { skip, timeout: 60_000 }, 
     assert.equal(withdrawn.code, 0, withdrawn.stderr);
     const since = Date.now();
     const replacement = (JSON.parse(withdrawn.stdout) as { replacement: { kid: string } }).replacement.kid;
-    await propagates(since, 'B’s JWKS to drop the withdrawn key', async () =>
+    await arrivesWithin(since, PROPAGATION_MS, 'B’s JWKS to drop the withdrawn key', async () =>
       (await jwks(baseB)).keys.every((key) => key.kid !== compromised),
     );
-    await propagates(since, 'B to sign with the new key', async () => {
+    await arrivesWithin(since, PROPAGATION_MS, 'B to sign with the new key', async () => {
       const token = String((await requestToken(baseB, client)).body.access_token);
       return decodeProtectedHeader(token).kid === replacement;
     });
