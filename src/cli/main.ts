@@ -7,7 +7,12 @@ import { type Command, UsageError } from './command.js';
 import { appsCommands } from './commands/apps.js';
 import { customersCommands } from './commands/customers.js';
 import { keysCommands } from './commands/keys.js';
+import { mcpCommand } from './commands/mcp.js';
 import { serveCommand } from './commands/serve.js';
+import { tokenCommand } from './commands/token.js';
+
+/** Commands of one word; the groups' commands take two. */
+const SINGLE: Record<string, Command> = { serve: serveCommand, token: tokenCommand, mcp: mcpCommand };
 
 const GROUPS: Record<string, Record<string, Command>> = {
   apps: appsCommands,
@@ -25,8 +30,7 @@ const CONFIG_FLAGS = Object.fromEntries(
 
 function help(): string {
   const lines = ['Usage: lean-auth <command> [options]', '', 'Commands:'];
-  lines.push(`  ${serveCommand.usage.padEnd(60)} ${serveCommand.summary}`);
-  for (const commands of Object.values(GROUPS)) {
+  for (const commands of [SINGLE, ...Object.values(GROUPS)]) {
     for (const command of Object.values(commands))
       lines.push(`  ${command.usage.padEnd(60)} ${command.summary}`);
   }
@@ -51,9 +55,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const asked = first === 'help' || leading.includes('--help') || leading.includes('-h');
     return asked ? 0 : 2;
   }
-  const command = first === 'serve' ? serveCommand : GROUPS[first]?.[second ?? ''];
+  const single = Object.hasOwn(SINGLE, first);
+  const command = single ? SINGLE[first] : GROUPS[first]?.[second ?? ''];
   // Options given before the command are the command's as much as those after it.
-  const rest = [...leading, ...words.slice(first === 'serve' ? 1 : 2)];
+  const rest = [...leading, ...words.slice(single ? 1 : 2)];
   const json = rest.includes('--json');
   try {
     if (!command) {
@@ -86,7 +91,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       values: values as Record<string, string | boolean>,
       positionals,
     });
-    if (command !== serveCommand) {
+    // serve and mcp own stdout while they run: nothing is printed after them.
+    if (command !== serveCommand && command !== mcpCommand) {
       process.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
     }
     return 0;

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTokenClient, TokenRequestError, TokenServerUnavailableError } from '../../src/kit/client/index.js';
+import {
+  createTokenClient,
+  TokenRequestError,
+  TokenServerUnavailableError,
+} from '../../src/kit/client/index.js';
 import { type KitServer, startKitServer } from './kit-server.js';
 
 const TOKEN = 'POST /oauth2/token';
@@ -11,7 +15,9 @@ async function issuedAtServer(kit: KitServer, tokenClass: 'api' | 'customer'): P
     headers: { authorization: `Bearer ${kit.adminToken}` },
   });
   const text = await response.text();
-  const line = text.split('\n').find((l) => l.startsWith(`lean_auth_tokens_issued_total{token_class="${tokenClass}"}`));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`lean_auth_tokens_issued_total{token_class="${tokenClass}"}`));
   return Number(line?.split(' ').at(-1) ?? 0);
 }
 
@@ -29,7 +35,8 @@ describe('createTokenClient against a running server', { timeout: 120_000 }, () 
     const client = newClient();
     const issued = await issuedAtServer(kit, 'api');
     const first = await client.getToken({ scope: 'api' });
-    for (let i = 0; i < 10; i++) assert.equal((await client.getToken({ scope: 'api' })).accessToken, first.accessToken);
+    for (let i = 0; i < 10; i++)
+      assert.equal((await client.getToken({ scope: 'api' })).accessToken, first.accessToken);
     assert.equal(first.scope, 'api');
     assert.ok(Math.abs(first.expiresAt - (Date.now() + 3600_000)) < 5_000);
     assert.equal((await issuedAtServer(kit, 'api')) - issued, 1);
@@ -51,11 +58,16 @@ describe('createTokenClient against a running server', { timeout: 120_000 }, () 
   it('retries 5xx, 429 (after its Retry-After) and dropped connections', async () => {
     const client = newClient();
     const before = kit.proxy.count(TOKEN);
-    kit.proxy.inject('/oauth2/token', { kind: 'status', status: 503 }, { kind: 'drop' }, {
-      kind: 'status',
-      status: 429,
-      headers: { 'retry-after': '1' },
-    });
+    kit.proxy.inject(
+      '/oauth2/token',
+      { kind: 'status', status: 503 },
+      { kind: 'drop' },
+      {
+        kind: 'status',
+        status: 429,
+        headers: { 'retry-after': '1' },
+      },
+    );
     const started = Date.now();
     const token = await client.getToken({ scope: 'api' });
     assert.ok(token.accessToken);
@@ -69,7 +81,11 @@ describe('createTokenClient against a running server', { timeout: 120_000 }, () 
     await assert.rejects(client.getToken({ scope: 'api' }), (error: unknown) => {
       assert.ok(error instanceof TokenServerUnavailableError);
       assert.match(error.message, /answered 502 \(2 attempts\)/);
-      assert.ok(!JSON.stringify({ ...error, message: error.message, stack: error.stack }).includes(kit.client.clientSecret));
+      assert.ok(
+        !JSON.stringify({ ...error, message: error.message, stack: error.stack }).includes(
+          kit.client.clientSecret,
+        ),
+      );
       return true;
     });
   });
@@ -103,7 +119,9 @@ describe('createTokenClient against a running server', { timeout: 120_000 }, () 
 
   it('keeps a bounded number of scopes, the least recently used out first', async () => {
     const customers = await Promise.all(
-      ['a', 'b', 'c'].map((user) => kit.server.services.customers.create(kit.client.clientId, `bounded-${user}`, 'test')),
+      ['a', 'b', 'c'].map((user) =>
+        kit.server.services.customers.create(kit.client.clientId, `bounded-${user}`, 'test'),
+      ),
     );
     const client = newClient({ maxCachedTokens: 2 });
     const scopes = customers.map((c) => `customer.${c.customerId}`);

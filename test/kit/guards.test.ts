@@ -91,7 +91,10 @@ describe('the Fastify plugin and the Express middleware (RFC 6750)', { timeout: 
         assert.deepEqual([api.status, api.body], [200, { client_id: kit.client.clientId }]);
         const lowercase = await get('/api', `bearer ${await kit.issueToken()}`);
         assert.equal(lowercase.status, 200);
-        const customer = await get(`/customers/${kit.customerId}`, `Bearer ${await kit.issueToken(`customer.${kit.customerId}`)}`);
+        const customer = await get(
+          `/customers/${kit.customerId}`,
+          `Bearer ${await kit.issueToken(`customer.${kit.customerId}`)}`,
+        );
         assert.deepEqual([customer.status, customer.body], [200, { customer_id: kit.customerId }]);
         assert.equal((await get('/public')).status, 200);
       });
@@ -106,7 +109,10 @@ describe('the Fastify plugin and the Express middleware (RFC 6750)', { timeout: 
         for (const header of ['Basic Zm9vOmJhcg==', 'Bearer', 'Bearer two tokens', 'Bearer tok"en']) {
           const answer = await get('/api', header);
           assert.equal(answer.status, 400, header);
-          assert.match(answer.challenge ?? '', /^Bearer realm="example", error="invalid_request", error_description="[^"]+"$/);
+          assert.match(
+            answer.challenge ?? '',
+            /^Bearer realm="example", error="invalid_request", error_description="[^"]+"$/,
+          );
           assert.equal(answer.body.error, 'invalid_request');
         }
       });
@@ -115,7 +121,10 @@ describe('the Fastify plugin and the Express middleware (RFC 6750)', { timeout: 
         for (const token of ['abc.def.ghi', 'garbage']) {
           const answer = await get('/api', `Bearer ${token}`);
           assert.equal(answer.status, 401);
-          assert.match(answer.challenge ?? '', /error="invalid_token", error_description="the access token is malformed"/);
+          assert.match(
+            answer.challenge ?? '',
+            /error="invalid_token", error_description="the access token is malformed"/,
+          );
           assert.deepEqual(Object.keys(answer.body).sort(), ['error', 'error_description']);
         }
       });
@@ -124,7 +133,10 @@ describe('the Fastify plugin and the Express middleware (RFC 6750)', { timeout: 
         const answer = await get('/api', `Bearer ${await kit.issueToken(`customer.${kit.customerId}`)}`);
         assert.equal(answer.status, 403);
         assert.match(answer.challenge ?? '', /error="insufficient_scope", .*scope="api"$/);
-        const other = await get('/customers/00000000-0000-4000-8000-000000000000', `Bearer ${await kit.issueToken()}`);
+        const other = await get(
+          '/customers/00000000-0000-4000-8000-000000000000',
+          `Bearer ${await kit.issueToken()}`,
+        );
         assert.equal(other.status, 403);
         assert.match(other.challenge ?? '', /scope="customer\.00000000-0000-4000-8000-000000000000"/);
       });

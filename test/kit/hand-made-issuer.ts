@@ -11,7 +11,7 @@ export class HandMadeIssuer {
   private constructor(
     private readonly server: Server,
     readonly issuer: string,
-    private readonly privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"],
+    private readonly privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'],
   ) {}
 
   static async start(): Promise<HandMadeIssuer> {
@@ -29,7 +29,11 @@ export class HandMadeIssuer {
       }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new HandMadeIssuer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, privateKey);
+    return new HandMadeIssuer(
+      server,
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      privateKey,
+    );
   }
 
   /** A token with good claims and header, changed by `claims` and `header`. */
@@ -46,7 +50,8 @@ export class HandMadeIssuer {
       exp: now + 600,
       ...claims,
     };
-    for (const [name, value] of Object.entries(payload)) if (value === undefined) delete (payload as Record<string, unknown>)[name];
+    for (const [name, value] of Object.entries(payload))
+      if (value === undefined) delete (payload as Record<string, unknown>)[name];
     return new SignJWT(payload)
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'hand-made', ...header })
       .sign(this.privateKey);

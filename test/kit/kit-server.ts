@@ -29,12 +29,18 @@ export async function startKitServer(env: Record<string, string> = {}, clock?: C
   const temp = tempDir();
   const proxyPort = await freePort();
   const issuer = `http://127.0.0.1:${proxyPort}`;
-  const config = testConfig(temp.dir, { PORT: String(await freePort()), ISSUER: issuer, ADMIN_TOKEN, ...env });
+  const config = testConfig(temp.dir, {
+    PORT: String(await freePort()),
+    ISSUER: issuer,
+    ADMIN_TOKEN,
+    ...env,
+  });
   const server = await startServer(config, pino({ level: 'silent' }), clock);
   const proxy = await CountingProxy.start(server.url, proxyPort);
   const created = await server.services.applications.create({ name: 'kit' }, TEST_ACTOR);
   const client = { clientId: created.application.clientId, clientSecret: created.clientSecret };
-  const customerId = (await server.services.customers.create(client.clientId, 'kit-user', TEST_ACTOR)).customerId;
+  const customerId = (await server.services.customers.create(client.clientId, 'kit-user', TEST_ACTOR))
+    .customerId;
   const post = (path: string, form: Record<string, string>, as: ClientCredentials) =>
     fetch(`${server.url}${path}`, {
       method: 'POST',

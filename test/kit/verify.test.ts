@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
-import { BearerTokenError, createAccessTokenVerifier, verifyAccessToken } from '../../src/kit/verify/index.js';
+import {
+  BearerTokenError,
+  createAccessTokenVerifier,
+  verifyAccessToken,
+} from '../../src/kit/verify/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { HandMadeIssuer } from './hand-made-issuer.js';
 import { type KitServer, startKitServer } from './kit-server.js';
@@ -33,11 +37,22 @@ describe('verifyAccessToken against a running server', { timeout: 120_000 }, () 
         assert.equal(claims.scope, 'api');
 
         const customer = await kit.issueToken(`customer.${kit.customerId}`);
-        const customerClaims = await verifyAccessToken(customer, { issuer: kit.issuer, customerId: kit.customerId });
+        const customerClaims = await verifyAccessToken(customer, {
+          issuer: kit.issuer,
+          customerId: kit.customerId,
+        });
         assert.equal(customerClaims.customer_id, kit.customerId);
 
-        await rejectsWith(verifyAccessToken(api, { issuer: kit.issuer, customerId: kit.customerId }), 'insufficient_scope', /customer\./);
-        await rejectsWith(verifyAccessToken(customer, { issuer: kit.issuer, scope: 'api' }), 'insufficient_scope', /'api'/);
+        await rejectsWith(
+          verifyAccessToken(api, { issuer: kit.issuer, customerId: kit.customerId }),
+          'insufficient_scope',
+          /customer\./,
+        );
+        await rejectsWith(
+          verifyAccessToken(customer, { issuer: kit.issuer, scope: 'api' }),
+          'insufficient_scope',
+          /'api'/,
+        );
       });
     });
   }
@@ -79,13 +94,19 @@ describe('verifyAccessToken against a running server', { timeout: 120_000 }, () 
       const [header = '', payload, signature] = good.split('.');
       const forged = (n: number) =>
         [
-          Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(header, 'base64url').toString()), kid: `made-up-${n}` })).toString('base64url'),
+          Buffer.from(
+            JSON.stringify({
+              ...JSON.parse(Buffer.from(header, 'base64url').toString()),
+              kid: `made-up-${n}`,
+            }),
+          ).toString('base64url'),
           payload,
           signature,
         ].join('.');
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const jwksBefore = kit.proxy.count('GET /.well-known/jwks.json');
-      for (let n = 0; n < 20; n++) await rejectsWith(verifier.verify(forged(n)), 'invalid_token', /key the issuer does not publish/);
+      for (let n = 0; n < 20; n++)
+        await rejectsWith(verifier.verify(forged(n)), 'invalid_token', /key the issuer does not publish/);
       assert.equal(kit.proxy.count('GET /.well-known/jwks.json') - jwksBefore, 1);
     });
 
@@ -95,7 +116,11 @@ describe('verifyAccessToken against a running server', { timeout: 120_000 }, () 
       const flipped = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
       await rejectsWith(verifyAccessToken(flipped, { issuer: kit.issuer }), 'invalid_token', /signature/);
       await rejectsWith(verifyAccessToken('not.a.jwt', { issuer: kit.issuer }), 'invalid_token', /malformed/);
-      await rejectsWith(verifyAccessToken(token, { issuer: kit.issuer, audience: 'https://other.example' }), 'invalid_token', /aud/);
+      await rejectsWith(
+        verifyAccessToken(token, { issuer: kit.issuer, audience: 'https://other.example' }),
+        'invalid_token',
+        /aud/,
+      );
     });
 
     it('sees a revoked token in introspection mode, and answers from its cache in between', async () => {
@@ -116,14 +141,21 @@ describe('verifyAccessToken against a running server', { timeout: 120_000 }, () 
 
     it('fails with an error that is not a BearerTokenError when the issuer is out of reach', async () => {
       const verifier = createAccessTokenVerifier({ issuer: 'http://127.0.0.1:9' });
-      await assert.rejects(verifier.verify(await kit.issueToken()), (error) => !(error instanceof BearerTokenError));
+      await assert.rejects(
+        verifier.verify(await kit.issueToken()),
+        (error) => !(error instanceof BearerTokenError),
+      );
     });
   });
 
   it('refuses an expired token', async () => {
     const kit = await startKitServer({}, new FakeClock(Date.now() - 3 * 3600_000));
     try {
-      await rejectsWith(verifyAccessToken(await kit.issueToken(), { issuer: kit.issuer }), 'invalid_token', /expired/);
+      await rejectsWith(
+        verifyAccessToken(await kit.issueToken(), { issuer: kit.issuer }),
+        'invalid_token',
+        /expired/,
+      );
     } finally {
       await kit.close();
     }
@@ -146,15 +178,25 @@ describe('verifyAccessToken against a running server', { timeout: 120_000 }, () 
     });
     for (const claim of ['iss', 'aud', 'exp', 'iat', 'sub', 'jti', 'client_id', 'scope']) {
       it(`refuses a token without ${claim}`, async () => {
-        await rejectsWith(verify(await issuer.sign({ [claim]: undefined })), 'invalid_token', new RegExp(claim));
+        await rejectsWith(
+          verify(await issuer.sign({ [claim]: undefined })),
+          'invalid_token',
+          new RegExp(claim),
+        );
       });
     }
     it('refuses an iat in the future', async () => {
-      await rejectsWith(verify(await issuer.sign({ iat: Math.floor(Date.now() / 1000) + 3600 })), 'invalid_token', /iat/);
+      await rejectsWith(
+        verify(await issuer.sign({ iat: Math.floor(Date.now() / 1000) + 3600 })),
+        'invalid_token',
+        /iat/,
+      );
     });
     it('refuses an unsigned token (alg none)', async () => {
       const good = await issuer.sign();
-      const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: 'hand-made' })).toString('base64url');
+      const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: 'hand-made' })).toString(
+        'base64url',
+      );
       await rejectsWith(verify(`${header}.${good.split('.')[1]}.`), 'invalid_token', /algorithm|malformed/);
     });
   });

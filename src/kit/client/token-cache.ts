@@ -13,7 +13,9 @@ export const API_MIN_VALIDITY_MS = 60_000;
 
 /** The validity a token of `scope` must still have to be handed out. */
 export function minValidityMs(scope: string): number {
-  return scope.split(' ').some((s) => s.startsWith('customer.')) ? CUSTOMER_MIN_VALIDITY_MS : API_MIN_VALIDITY_MS;
+  return scope.split(' ').some((s) => s.startsWith('customer.'))
+    ? CUSTOMER_MIN_VALIDITY_MS
+    : API_MIN_VALIDITY_MS;
 }
 
 /** Tokens by scope, least recently used out first beyond `maxEntries`. */

@@ -32,9 +32,10 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   const inFlight = new Map<string, Promise<ClientToken>>();
   let endpoint: Promise<string> | undefined;
   const tokenEndpoint = () => {
-    endpoint ??= (options.tokenEndpoint !== undefined
-      ? Promise.resolve(options.tokenEndpoint)
-      : discover(options.issuer, options.timeoutMs).then((metadata) => metadata.token_endpoint)
+    endpoint ??= (
+      options.tokenEndpoint !== undefined
+        ? Promise.resolve(options.tokenEndpoint)
+        : discover(options.issuer, options.timeoutMs).then((metadata) => metadata.token_endpoint)
     ).catch((error: unknown) => {
       endpoint = undefined;
       throw error;

@@ -30,11 +30,16 @@ export async function requestToken(request: TokenRequest): Promise<ClientToken> 
       await response.body?.cancel();
     } catch (error) {
       if (error instanceof TokenRequestError) throw error;
-      lastProblem = error instanceof Error && error.name === 'TimeoutError' ? 'did not answer in time' : 'is out of reach';
+      lastProblem =
+        error instanceof Error && error.name === 'TimeoutError'
+          ? 'did not answer in time'
+          : 'is out of reach';
     }
     if (attempt + 1 < attempts) await sleep(retryDelayMs(attempt, retryAfter, request.retry));
   }
-  throw new TokenServerUnavailableError(`the token endpoint ${request.tokenEndpoint} ${lastProblem} (${attempts} attempts)`);
+  throw new TokenServerUnavailableError(
+    `the token endpoint ${request.tokenEndpoint} ${lastProblem} (${attempts} attempts)`,
+  );
 }
 
 function post(request: TokenRequest): Promise<Response> {
@@ -55,7 +60,9 @@ function post(request: TokenRequest): Promise<Response> {
 async function readToken(response: Response, requestedScope: string): Promise<ClientToken> {
   const body = (await response.json()) as { access_token?: unknown; expires_in?: unknown; scope?: unknown };
   if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
-    throw new TokenServerUnavailableError('the token endpoint answered 200 without access_token and expires_in');
+    throw new TokenServerUnavailableError(
+      'the token endpoint answered 200 without access_token and expires_in',
+    );
   }
   return {
     accessToken: body.access_token,

@@ -24,7 +24,10 @@ export interface ScopeRequirement {
 
 /** The scope a requirement names, or undefined if it asks for none (customerId counts as one). */
 export function requiredScope(requirement: ScopeRequirement): string | undefined {
-  return requirement.scope ?? (requirement.customerId === undefined ? undefined : `customer.${requirement.customerId}`);
+  return (
+    requirement.scope ??
+    (requirement.customerId === undefined ? undefined : `customer.${requirement.customerId}`)
+  );
 }
 
 /** Whether `claims` satisfy `requirement`: the scope is held and, for a customer, the customer matches. */

@@ -28,7 +28,12 @@ export class BearerTokenError extends Error {
 
   /** The `WWW-Authenticate` challenge of this refusal. */
   wwwAuthenticate(realm?: string): string {
-    return bearerChallenge({ realm, error: this.code, error_description: this.description, scope: this.scope });
+    return bearerChallenge({
+      realm,
+      error: this.code,
+      error_description: this.description,
+      scope: this.scope,
+    });
   }
 }
 

@@ -14,7 +14,10 @@ declare module 'fastify' {
  * `options.scope`, and is answered 401 or 403 with a `WWW-Authenticate: Bearer` challenge otherwise
  * (RFC 6750). The claims are on `request.accessToken`.
  */
-export async function leanAuthFastify(app: FastifyInstance, options: GuardOptions<FastifyRequest>): Promise<void> {
+export async function leanAuthFastify(
+  app: FastifyInstance,
+  options: GuardOptions<FastifyRequest>,
+): Promise<void> {
   const guard = createGuard(options);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const outcome = await guard.check(request, request.headers.authorization);
@@ -23,7 +26,11 @@ export async function leanAuthFastify(app: FastifyInstance, options: GuardOption
       return;
     }
     const { status, wwwAuthenticate, body } = outcome.refusal;
-    return reply.code(status).header('www-authenticate', wwwAuthenticate).header('cache-control', 'no-store').send(body);
+    return reply
+      .code(status)
+      .header('www-authenticate', wwwAuthenticate)
+      .header('cache-control', 'no-store')
+      .send(body);
   });
 }
 

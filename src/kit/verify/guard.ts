@@ -47,7 +47,9 @@ export function createGuard<Request>(options: GuardOptions<Request>): Guard<Requ
         }
         if (error instanceof BearerTokenError) {
           const body = { error: error.code, error_description: error.description };
-          return { refusal: { status: error.status, wwwAuthenticate: error.wwwAuthenticate(options.realm), body } };
+          return {
+            refusal: { status: error.status, wwwAuthenticate: error.wwwAuthenticate(options.realm), body },
+          };
         }
         throw error;
       }

@@ -46,7 +46,10 @@ export class Introspector {
       this.remember(key, cached);
     }
     if (cached.claims === undefined || cached.claims.exp * 1000 <= now) {
-      throw new BearerTokenError('invalid_token', 'the access token is not active (revoked, expired or unknown)');
+      throw new BearerTokenError(
+        'invalid_token',
+        'the access token is not active (revoked, expired or unknown)',
+      );
     }
     return cached.claims;
   }

@@ -37,7 +37,9 @@ export class RemoteKeySet {
   /** jose's key resolver (a JWTVerifyGetKey). */
   readonly getKey = async (header: JWSHeaderParameters, token: Parameters<LocalKeySet>[1]) => {
     const keys =
-      this.keys !== undefined && Date.now() - this.fetchedAt < this.maxAgeMs ? this.keys : await this.refresh();
+      this.keys !== undefined && Date.now() - this.fetchedAt < this.maxAgeMs
+        ? this.keys
+        : await this.refresh();
     try {
       return await keys(header, token);
     } catch (error) {

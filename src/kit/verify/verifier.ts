@@ -32,7 +32,10 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
   let setup: Promise<{ keys: RemoteKeySet; introspector: Introspector | undefined }> | undefined;
   const ready = () => {
     setup ??= discover(options.issuer).then(
-      (metadata) => ({ keys: new RemoteKeySet(metadata.jwks_uri, options.keySet), introspector: introspectorOf(metadata) }),
+      (metadata) => ({
+        keys: new RemoteKeySet(metadata.jwks_uri, options.keySet),
+        introspector: introspectorOf(metadata),
+      }),
       (error: unknown) => {
         setup = undefined; // the next token tries again
         throw error;
@@ -42,7 +45,8 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
   };
   const introspectorOf = (metadata: ServerMetadata) => {
     if (options.introspection === undefined) return undefined;
-    if (metadata.introspection_endpoint === undefined) throw new Error('the server has no introspection endpoint');
+    if (metadata.introspection_endpoint === undefined)
+      throw new Error('the server has no introspection endpoint');
     return new Introspector(metadata.introspection_endpoint, options.introspection);
   };
 
@@ -53,7 +57,11 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
       if (introspector !== undefined) await introspector.activeClaims(token);
       if (!satisfies(claims, requirement)) {
         const scope = requiredScope(requirement);
-        throw new BearerTokenError('insufficient_scope', `the access token does not grant scope '${scope}'`, scope);
+        throw new BearerTokenError(
+          'insufficient_scope',
+          `the access token does not grant scope '${scope}'`,
+          scope,
+        );
       }
       return claims;
     },
@@ -95,9 +103,13 @@ async function verifySignedToken(
 /** A description a client may see: what was wrong, never the token. */
 function describe(error: InstanceType<typeof errors.JOSEError>): string {
   if (error instanceof errors.JWTExpired) return 'the access token has expired';
-  if (error instanceof errors.JWTClaimValidationFailed) return `the access token's ${error.claim} claim is not valid (${error.reason})`;
-  if (error instanceof errors.JWKSNoMatchingKey) return 'the access token is signed by a key the issuer does not publish';
-  if (error instanceof errors.JWSSignatureVerificationFailed) return 'the access token signature is not valid';
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'the access token is signed with an algorithm that is not accepted';
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return `the access token's ${error.claim} claim is not valid (${error.reason})`;
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return 'the access token is signed by a key the issuer does not publish';
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return 'the access token signature is not valid';
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return 'the access token is signed with an algorithm that is not accepted';
   return 'the access token is malformed';
 }
