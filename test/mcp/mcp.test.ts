@@ -43,7 +43,11 @@ describe('lean-auth mcp through the SDK client over stdio', { timeout: 120_000 }
   before(async () => {
     kit = await startKitServer();
     secret = kit.client.clientSecret;
-    const env = { LEAN_AUTH_URL: kit.issuer, LEAN_AUTH_CLIENT_ID: kit.client.clientId, LEAN_AUTH_CLIENT_SECRET: secret };
+    const env = {
+      LEAN_AUTH_URL: kit.issuer,
+      LEAN_AUTH_CLIENT_ID: kit.client.clientId,
+      LEAN_AUTH_CLIENT_SECRET: secret,
+    };
     app = await connect(env);
     operator = await connect({ ...env, LEAN_AUTH_ADMIN_TOKEN: kit.adminToken });
   });
@@ -100,7 +104,11 @@ describe('lean-auth mcp through the SDK client over stdio', { timeout: 120_000 }
     const verified = json(await call(app, 'verify_access_token', { token, scope: 'api' }));
     assert.equal(verified.valid, true);
     assert.equal(verified.claims.client_id, kit.client.clientId);
-    expectRefusal(await call(app, 'verify_access_token', { token: 'nonsense' }), 'invalid_token', /malformed/);
+    expectRefusal(
+      await call(app, 'verify_access_token', { token: 'nonsense' }),
+      'invalid_token',
+      /malformed/,
+    );
     expectRefusal(
       await call(app, 'verify_access_token', { token, scope: `customer.${kit.customerId}` }),
       'insufficient_scope',
@@ -125,9 +133,17 @@ describe('lean-auth mcp through the SDK client over stdio', { timeout: 120_000 }
   });
 
   it('reports a server out of reach as a tool error', async () => {
-    const away = await connect({ LEAN_AUTH_URL: 'http://127.0.0.1:9', LEAN_AUTH_CLIENT_ID: 'x', LEAN_AUTH_CLIENT_SECRET: 'y' });
+    const away = await connect({
+      LEAN_AUTH_URL: 'http://127.0.0.1:9',
+      LEAN_AUTH_CLIENT_ID: 'x',
+      LEAN_AUTH_CLIENT_SECRET: 'y',
+    });
     try {
-      expectRefusal(await call(away, 'introspect_token', { token: 'x' }), 'server_unreachable', /fetch failed|reach/);
+      expectRefusal(
+        await call(away, 'introspect_token', { token: 'x' }),
+        'server_unreachable',
+        /fetch failed|reach/,
+      );
     } finally {
       await away.close();
     }
@@ -137,12 +153,20 @@ describe('lean-auth mcp through the SDK client over stdio', { timeout: 120_000 }
     const created = json(await call(operator, 'create_customer', { app_user_id: 'mcp-user' }));
     assert.equal(created.app_user_id, 'mcp-user');
     assert.equal(created.client_id, kit.client.clientId);
-    expectRefusal(await call(operator, 'create_customer', { app_user_id: 'mcp-user' }), 'conflict', /mcp-user/);
+    expectRefusal(
+      await call(operator, 'create_customer', { app_user_id: 'mcp-user' }),
+      'conflict',
+      /mcp-user/,
+    );
     const page = json(await call(operator, 'list_customers', { limit: 1 }));
     assert.equal(page.items.length, 1);
     assert.ok(page.next_after);
     const next = json(await call(operator, 'list_customers', { limit: 10, after: page.next_after }));
-    assert.ok(next.items.some((c: { app_user_id: string }) => c.app_user_id === 'mcp-user' || c.app_user_id === 'kit-user'));
+    assert.ok(
+      next.items.some(
+        (c: { app_user_id: string }) => c.app_user_id === 'mcp-user' || c.app_user_id === 'kit-user',
+      ),
+    );
     const shown = json(await call(operator, 'get_application', {}));
     assert.equal(shown.client_id, kit.client.clientId);
     expectRefusal(
