@@ -109,7 +109,8 @@ describe('the Naftiko capability', () => {
     const calls = [...JSON.stringify(exposes).matchAll(/"call":"([^"]+)"/g)].map((m) => m[1]);
     assert.equal(calls.length, 2);
     for (const call of calls) assert.ok(operations.has(call ?? ''), `${call} is not a consumed operation`);
-    const skill = (exposes.find((e) => e.type === 'skill')?.skills as { location: string }[])[0];
+    const skills = exposes.find((e) => e.type === 'skill')?.skills as { location: string }[] | undefined;
+    const skill = skills?.[0];
     assert.ok(existsSync(join(REPOSITORY, new URL(skill?.location ?? '').pathname, 'SKILL.md')));
   });
 });
