@@ -6,8 +6,13 @@ import { type Command, UsageError } from './command.js';
 import { appsCommands } from './commands/apps.js';
 import { customersCommands } from './commands/customers.js';
 import { keysCommands } from './commands/keys.js';
+import { mcpCommand } from './commands/mcp.js';
 import { serveCommand } from './commands/serve.js';
+import { tokenCommand } from './commands/token.js';
 import type { CliIo } from './io.js';
+
+/** Commands of one word; the groups' commands take two. */
+const SINGLE: Record<string, Command> = { serve: serveCommand, token: tokenCommand, mcp: mcpCommand };
 
 const GROUPS: Record<string, Record<string, Command>> = {
   apps: appsCommands,
@@ -17,8 +22,7 @@ const GROUPS: Record<string, Record<string, Command>> = {
 
 function help(): string {
   const lines = ['Usage: lean-auth <command> [options]', '', 'Commands:'];
-  lines.push(`  ${serveCommand.usage.padEnd(60)} ${serveCommand.summary}`);
-  for (const commands of Object.values(GROUPS)) {
+  for (const commands of [SINGLE, ...Object.values(GROUPS)]) {
     for (const command of Object.values(commands))
       lines.push(`  ${command.usage.padEnd(60)} ${command.summary}`);
   }
@@ -46,9 +50,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const asked = first === 'help' || leading.includes('--help') || leading.includes('-h');
     return asked ? 0 : 2;
   }
-  const command = first === 'serve' ? serveCommand : GROUPS[first]?.[second ?? ''];
+  const single = Object.hasOwn(SINGLE, first);
+  const command = single ? SINGLE[first] : GROUPS[first]?.[second ?? ''];
   // Options given before the command are the command's as much as those after it.
-  const rest = [...leading, ...words.slice(first === 'serve' ? 1 : 2)];
+  const rest = [...leading, ...words.slice(single ? 1 : 2)];
   const json = rest.includes('--json');
   try {
     if (!command) {
@@ -82,7 +87,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       positionals,
       io,
     });
-    if (command !== serveCommand) {
+    // serve and mcp own stdout while they run: nothing is printed after them.
+    if (command !== serveCommand && command !== mcpCommand) {
       io.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
     }
     return 0;

@@ -1,0 +1,58 @@
+import { bearerToken } from './bearer-token.js';
+import type { AccessTokenClaims, ScopeRequirement } from './claims.js';
+import { BearerTokenError, MissingTokenError } from './errors.js';
+import { type AccessTokenVerifier, createAccessTokenVerifier, type VerifierOptions } from './verifier.js';
+
+/** Options of the Fastify plugin and the Express middleware. */
+export interface GuardOptions<Request> extends VerifierOptions {
+  /**
+   * The scope a request needs: `api`, or `customer.<customer_id>` (often from the request, e.g.
+   * `(request) => \`customer.${request.params.customerId}\``). Omitted: any valid token.
+   */
+  readonly scope?: string | ((request: Request) => string);
+  /** The realm named in WWW-Authenticate challenges. */
+  readonly realm?: string;
+  /** A verifier to share between guards; by default one is made from these options. */
+  readonly verifier?: AccessTokenVerifier;
+}
+
+/** An answer refusing a request (RFC 6750 §3): status, WWW-Authenticate, and a JSON body. */
+export interface Refusal {
+  readonly status: number;
+  readonly wwwAuthenticate: string;
+  readonly body: { error: string; error_description: string };
+}
+
+/** The framework-free heart of the plugin and the middleware. */
+export interface Guard<Request> {
+  /** The claims of the request's token, or the refusal to answer with. */
+  check(
+    request: Request,
+    authorization: string | readonly string[] | undefined,
+  ): Promise<{ claims: AccessTokenClaims } | { refusal: Refusal }>;
+}
+
+export function createGuard<Request>(options: GuardOptions<Request>): Guard<Request> {
+  const verifier = options.verifier ?? createAccessTokenVerifier(options);
+  return {
+    async check(request, authorization) {
+      try {
+        const scope = typeof options.scope === 'function' ? options.scope(request) : options.scope;
+        const requirement: ScopeRequirement = scope === undefined ? {} : { scope };
+        return { claims: await verifier.verify(bearerToken(authorization), requirement) };
+      } catch (error) {
+        if (error instanceof MissingTokenError) {
+          const body = { error: 'invalid_token', error_description: error.message };
+          return { refusal: { status: 401, wwwAuthenticate: error.wwwAuthenticate(options.realm), body } };
+        }
+        if (error instanceof BearerTokenError) {
+          const body = { error: error.code, error_description: error.description };
+          return {
+            refusal: { status: error.status, wwwAuthenticate: error.wwwAuthenticate(options.realm), body },
+          };
+        }
+        throw error;
+      }
+    },
+  };
+}
