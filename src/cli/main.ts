@@ -7,12 +7,14 @@ import { type Command, UsageError } from './command.js';
 import { appsCommands } from './commands/apps.js';
 import { customersCommands } from './commands/customers.js';
 import { keysCommands } from './commands/keys.js';
+import { operatorsCommands } from './commands/operators.js';
 import { serveCommand } from './commands/serve.js';
 
 const GROUPS: Record<string, Record<string, Command>> = {
   apps: appsCommands,
   customers: customersCommands,
   keys: keysCommands,
+  operators: operatorsCommands,
 };
 
 /** Configuration flags mirror the environment (PORT → --port); secrets stay out of argv (and `ps`). */

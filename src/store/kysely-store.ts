@@ -7,6 +7,7 @@ import {
 } from './deletion-queries.js';
 
 import { migrationProvider } from './migrations/index.js';
+import { KyselyOperatorStore } from './operator-store.js';
 import {
   applicationFromDb,
   applicationToDb,
@@ -49,10 +50,14 @@ export interface DialectSpecifics {
 
 /** The Store over any Kysely dialect: the queries are written once. */
 export class KyselyStore implements Store {
+  readonly operators: KyselyOperatorStore;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: DialectSpecifics,
-  ) {}
+  ) {
+    this.operators = new KyselyOperatorStore(db, (error) => dialect.isUniqueViolation(error));
+  }
 
   migrate(): Promise<void> {
     return this.dialect.withMigrationLock(async () => {

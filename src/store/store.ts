@@ -1,3 +1,4 @@
+import type { OperatorStore } from '../domain/operators/operator-store.js';
 import type { TokenClass } from '../domain/token-class.js';
 
 export type Status = 'active' | 'disabled';
@@ -136,6 +137,8 @@ export class StoreConflictError extends Error {
  * (test/store/store-contract.ts). Times are milliseconds since the epoch.
  */
 export interface Store {
+  /** The dashboard's operators (bound to the transaction inside `transaction`). */
+  readonly operators: OperatorStore;
   /** Brings the schema up to date; safe to call from several processes at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers; rejects when it does not. */
