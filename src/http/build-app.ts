@@ -11,6 +11,8 @@ import type { OAuthContext } from '../oauth/ports.js';
 import { AccessLog } from './access-log.js';
 import { adminAuthentication } from './admin/admin-auth.js';
 import { ADMIN_PREFIX, type AdminOptions, adminRoutes } from './admin/admin-routes.js';
+import { Activity } from './dashboard/activity.js';
+import { DASHBOARD_PREFIX, type DashboardOptions, dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { handleError } from './error-reply.js';
 import { answerClientError, answerFrameworkError } from './framework-errors.js';
 import { Metrics } from './metrics.js';
@@ -34,6 +36,8 @@ export interface AppOptions {
   readonly public?: PublicOptions;
   /** The admin API under /admin/v1. */
   readonly admin?: AdminOptions;
+  /** The Application Dashboard under /dashboard (with the admin API's surface). */
+  readonly dashboard?: Omit<DashboardOptions, 'activity'> | undefined;
   /** Shared by the public and the admin server of one process; a new set when omitted. */
   readonly metrics?: Metrics;
   /** Serve HTTPS with this certificate and key (PEM), read from TLS_CERT_FILE and TLS_KEY_FILE. */
@@ -118,6 +122,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   if (options.admin) {
     await app.register(adminRoutes, { ...options.admin, metrics, prefix: ADMIN_PREFIX });
+  }
+  if (options.dashboard) {
+    const activity = new Activity(metrics);
+    activity.start();
+    app.addHook('onClose', async () => activity.stop());
+    await app.register(dashboardRoutes, {
+      ...options.dashboard,
+      activity: () => activity.series(),
+      prefix: DASHBOARD_PREFIX,
+    });
   }
   const issuer = options.public?.oauth.issuer ?? options.admin?.issuer;
   if (issuer !== undefined) await app.register(openApiRoute, { issuer, admin: options.admin !== undefined });

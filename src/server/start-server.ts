@@ -4,10 +4,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../domain/clock.js';
 import { createDemoIfEmpty, type DemoCredentials } from '../domain/demo-seed.js';
+import { DomainError } from '../domain/domain-error.js';
 import { buildApp } from '../http/build-app.js';
 import { Metrics } from '../http/metrics.js';
 import { resolveAdminToken } from './admin-token.js';
-import { adminOptions, publicOptions } from './http-app.js';
+import { adminOptions, dashboardOptions, publicOptions } from './http-app.js';
 import { explainListenError, type PortSetting } from './listen-error.js';
 import { openServices, type Services } from './services.js';
 import { closeGracefully, trackRequestsInFlight } from './shutdown.js';
@@ -25,6 +26,8 @@ export interface RunningServer {
   readonly demo: DemoCredentials | undefined;
   /** The sandbox admin token, on the start that generated it (to print once). */
   readonly generatedAdminToken: GeneratedAdminToken | undefined;
+  /** The demo dashboard operator created on this start (sandbox, no operator yet). */
+  readonly demoOperator: DemoOperator | undefined;
   close(): Promise<void>;
 }
 
@@ -42,10 +45,19 @@ export interface GeneratedAdminToken {
   readonly place: string;
 }
 
+/** The sandbox's first dashboard operator, an admin, and its password (shown once). */
+export interface DemoOperator {
+  readonly email: string;
+  readonly password: string;
+}
+
+export const DEMO_OPERATOR_EMAIL = 'demo@example.com';
+
 /** What the first start of a deployment creates and must print once. */
 export interface FirstStart {
   readonly demo: DemoCredentials | undefined;
   readonly generatedAdminToken: GeneratedAdminToken | undefined;
+  readonly demoOperator?: DemoOperator | undefined;
 }
 
 /** Opens the store, loads or creates the signing key, seeds a sandbox, and listens. */
@@ -65,6 +77,7 @@ export async function startServer(
     // Listening (and so ready) only once every application is in memory: no token request reads it.
     await services.clientDirectory.loaded();
     const demo = firstStart ? await seedSandbox(config, services) : undefined;
+    const demoOperator = firstStart ? await seedDemoOperator(config, services) : undefined;
     const separateAdmin = config.adminPort !== undefined;
     const metrics = new Metrics();
     const tls = readTls(config);
@@ -74,7 +87,10 @@ export async function startServer(
       metrics,
       tls,
       public: publicOptions(services),
-      ...(!separateAdmin && { admin: adminOptions(services, admin.token) }),
+      ...(!separateAdmin && {
+        admin: adminOptions(services, admin.token),
+        dashboard: dashboardOptions(services),
+      }),
     });
     apps.push(app);
     const url = await listen(app, config.host, config.port, 'PORT', tls !== undefined);
@@ -87,6 +103,7 @@ export async function startServer(
         metrics,
         tls,
         admin: adminOptions(services, admin.token),
+        dashboard: dashboardOptions(services),
       });
       apps.push(adminApp);
       adminUrl = await listen(adminApp, config.host, config.adminPort ?? 0, 'ADMIN_PORT', tls !== undefined);
@@ -98,6 +115,7 @@ export async function startServer(
       url,
       adminUrl,
       demo,
+      demoOperator,
       generatedAdminToken: firstStart ? generatedAdminToken(admin) : undefined,
       async close() {
         await closeGracefully(apps);
@@ -120,7 +138,11 @@ export async function prepareFirstStart(config: Config, logger: Logger): Promise
   try {
     const admin = await resolveAdminToken(config, services.store);
     await services.keys.start();
-    return { demo: await seedSandbox(config, services), generatedAdminToken: generatedAdminToken(admin) };
+    return {
+      demo: await seedSandbox(config, services),
+      demoOperator: await seedDemoOperator(config, services),
+      generatedAdminToken: generatedAdminToken(admin),
+    };
   } finally {
     await services.close();
   }
@@ -129,6 +151,22 @@ export async function prepareFirstStart(config: Config, logger: Logger): Promise
 function seedSandbox(config: Config, services: Services): Promise<DemoCredentials | undefined> {
   if (config.env !== 'sandbox') return Promise.resolve(undefined);
   return createDemoIfEmpty(services.applications, services.customers);
+}
+
+/** A sandbox with no operator gets a demo admin, so the dashboard can be opened at once. */
+async function seedDemoOperator(config: Config, services: Services): Promise<DemoOperator | undefined> {
+  if (config.env !== 'sandbox' || (await services.operators.count()) > 0) return undefined;
+  try {
+    const { operator, password } = await services.operators.create(
+      { email: DEMO_OPERATOR_EMAIL, role: 'admin' },
+      'system',
+    );
+    return { email: operator.email, password };
+  } catch (error) {
+    // Another instance starting at the same time made it first.
+    if (error instanceof DomainError && error.code === 'conflict') return undefined;
+    throw error;
+  }
 }
 
 function generatedAdminToken(
@@ -144,6 +182,7 @@ function generatedAdminToken(
 export function firstStartBanners(config: Config, first: FirstStart, adminUrl: string): string {
   return (
     (first.demo ? demoBanner(first.demo, `${config.issuer}/oauth2/token`) : '') +
+    (first.demoOperator ? demoOperatorBanner(first.demoOperator, adminUrl) : '') +
     (first.generatedAdminToken ? adminTokenBanner(first.generatedAdminToken, adminUrl) : '')
   );
 }
@@ -198,6 +237,18 @@ export function demoBanner(demo: DemoCredentials, tokenEndpoint: string): string
     curl('api'),
     'A customer token:',
     curl(`customer.${demo.customerId}`),
+    '',
+    '',
+  ].join('\n');
+}
+
+/** What the start that created the demo operator prints, once: how to sign in to the dashboard. */
+export function demoOperatorBanner(operator: DemoOperator, dashboardBase: string): string {
+  return [
+    `lean-auth sandbox: created a dashboard operator (admin). The password is shown only this once.`,
+    `  dashboard      ${dashboardBase}/dashboard`,
+    `  email          ${operator.email}`,
+    `  password       ${operator.password}`,
     '',
     '',
   ].join('\n');
