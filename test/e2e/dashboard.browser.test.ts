@@ -83,7 +83,11 @@ describe('the dashboard in Chromium', { timeout: 240_000 }, () => {
       [],
       `axe on ${name}`,
     );
-    await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: true, caret: 'initial' });
+    await page.screenshot({
+      path: new URL(`${name}.png`, SCREENSHOTS).pathname,
+      fullPage: true,
+      caret: 'initial',
+    });
   }
 
   async function signIn(page: Page, who: { email: string; password: string }): Promise<void> {
