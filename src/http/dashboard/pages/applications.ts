@@ -1,58 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import type { ApplicationSettings } from '../../../domain/applications.js';
-import { TOKEN_CLASSES } from '../../../domain/token-class.js';
 import type { ApplicationRow } from '../../../store/store.js';
 import type { DashboardOptions } from '../dashboard-routes.js';
-import { type Html, html } from '../html.js';
+import { html } from '../html.js';
 import { csrfField, field, notice, page, postButton, time, type Viewer } from '../layout.js';
 import { formOf, sendPage, viewerOf } from '../request-state.js';
+import { newForm, settingsFields, settingsOf } from './application-forms.js';
 import { fieldErrors, seconds } from './form-errors.js';
 import { secretShownOnce } from './secret-panel.js';
 
 const PAGE_SIZE = 20;
 type Id = { Params: { id: string } };
-
-function settingsOf(form: URLSearchParams): ApplicationSettings & { name: string } {
-  return {
-    name: form.get('name') ?? '',
-    tokenClasses: form.getAll('token_classes'),
-    apiTokenTtl: seconds(form.get('api_token_ttl')),
-    customerTokenTtl: seconds(form.get('customer_token_ttl')),
-    resourceServer: form.get('resource_server') === 'on',
-  };
-}
-
-function settingsFields(a: Partial<ApplicationRow>, errors: Record<string, string>): Html {
-  const classes = a.tokenClasses ?? TOKEN_CLASSES;
-  return html`${field({ label: 'Name', name: 'name', value: a.name, required: true, error: errors.name })}
-<fieldset${errors.token_classes ? html` aria-describedby="token-classes-error"` : ''}>
-<legend>Token classes</legend>
-${TOKEN_CLASSES.map(
-  (c) =>
-    html`<label class="check"><input type="checkbox" name="token_classes" value="${c}"${classes.includes(c) ? html` checked` : ''}> ${c}</label>`,
-)}
-${errors.token_classes && html`<p class="error" id="token-classes-error" role="alert">${errors.token_classes}</p>`}
-</fieldset>
-${field({ label: 'API token lifetime (seconds)', name: 'api_token_ttl', type: 'number', value: a.apiTokenTtl, hint: 'Empty: the server default.', error: errors.api_token_ttl })}
-${field({ label: 'Customer token lifetime (seconds)', name: 'customer_token_ttl', type: 'number', value: a.customerTokenTtl, hint: 'Empty: the server default.', error: errors.customer_token_ttl })}
-<label class="check"><input type="checkbox" name="resource_server"${a.resourceServer ? html` checked` : ''}> Resource server (may introspect every application’s tokens)</label>`;
-}
-
-function newForm(
-  viewer: Viewer,
-  values: Partial<ApplicationRow>,
-  errors: Record<string, string> = {},
-): string {
-  return page(
-    'New application',
-    html`<form method="post" action="/dashboard/applications" class="card">${csrfField(viewer)}
-${settingsFields(values, errors)}
-<button type="submit">Create</button>
-</form>`,
-    viewer,
-    'Applications',
-  );
-}
 
 async function search(options: DashboardOptions, q: string, after: string | undefined) {
   const found: ApplicationRow[] = [];
