@@ -153,10 +153,10 @@ describe('the dashboard in Chromium', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'New application' }).waitFor();
     await check(page, 'applications');
     await page.getByRole('button', { name: 'New application' }).click();
-    await page.getByLabel('Name').fill('   ');
+    await page.getByLabel('Name', { exact: true }).fill('   ');
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByText(/name must be 1 to 200 characters/).waitFor();
-    await page.getByLabel('Name').fill(app.name);
+    await page.getByLabel('Name', { exact: true }).fill(app.name);
     await check(page, 'new-application');
     await page.getByRole('button', { name: 'Create' }).click();
     app.clientId = (await page.locator('#client-id').textContent()) ?? '';
