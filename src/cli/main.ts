@@ -7,6 +7,7 @@ import { appsCommands } from './commands/apps.js';
 import { customersCommands } from './commands/customers.js';
 import { keysCommands } from './commands/keys.js';
 import { mcpCommand } from './commands/mcp.js';
+import { operatorsCommands } from './commands/operators.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
 import type { CliIo } from './io.js';
@@ -18,6 +19,7 @@ const GROUPS: Record<string, Record<string, Command>> = {
   apps: appsCommands,
   customers: customersCommands,
   keys: keysCommands,
+  operators: operatorsCommands,
 };
 
 function help(): string {

@@ -34,8 +34,8 @@ const MAX_KEY_LENGTH = 160;
 /** A block another instance published may end at most this far ahead: a window, and clock skew. */
 const MAX_BLOCK_AHEAD_MS = 2 * THROTTLE_WINDOW_MS;
 
-/** What is being authenticated: clients at the OAuth endpoints, or the admin API's callers. */
-export type ThrottleNamespace = 'client' | 'admin';
+/** What is being authenticated: clients at the OAuth endpoints, the admin API's callers, or operators. */
+export type ThrottleNamespace = 'client' | 'admin' | 'operator';
 
 /** Counters shared by every instance (Redis, or a cluster's primary), when there are several. */
 export interface SharedThrottleCounters {
@@ -152,7 +152,7 @@ export class AuthThrottle {
     return (
       typeof key === 'string' &&
       key.length <= MAX_KEY_LENGTH &&
-      /^(client|admin):(a|p|c):./.test(key) &&
+      /^(client|admin|operator):(a|p|c):./.test(key) &&
       printable(key, MAX_KEY_LENGTH) === key &&
       key.startsWith(`${this.namespace}:`) &&
       Number.isSafeInteger(until) &&

@@ -1,6 +1,7 @@
 import type { ApplicationStore } from './application.js';
 import type { AuditStore } from './audit-event.js';
 import type { Customer, CustomerStore } from './customer.js';
+import type { OperatorStore } from './operators/operator-store.js';
 import type { RevocationStore } from './revoked-token.js';
 import type { SigningKeyStore } from './signing-key.js';
 
@@ -65,6 +66,8 @@ export interface Store
     AuditStore,
     DeletionStore,
     SandboxSecretStore {
+  /** The dashboard's operators (bound to the transaction inside `transaction`). */
+  readonly operators: OperatorStore;
   /** Brings the schema up to date; safe to call from several processes at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers; rejects when it does not. */

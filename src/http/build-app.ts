@@ -12,6 +12,9 @@ import { AccessLog } from './access-log.js';
 import { adminAuthentication } from './admin/admin-auth.js';
 import type { AdminOptions } from './admin/admin-context.js';
 import { ADMIN_PREFIX, adminRoutes } from './admin/admin-routes.js';
+import { Activity } from './dashboard/activity.js';
+import { DASHBOARD_PREFIX, type DashboardOptions } from './dashboard/dashboard-context.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { handleError } from './error-reply.js';
 import { answerClientError, answerFrameworkError, answerNotFound } from './framework-errors.js';
 import { NOSNIFF } from './headers.js';
@@ -37,6 +40,8 @@ export interface AppOptions {
   readonly public?: PublicOptions;
   /** The admin API under /admin/v1. */
   readonly admin?: AdminOptions;
+  /** The Application Dashboard under /dashboard (with the admin API's surface). */
+  readonly dashboard?: Omit<DashboardOptions, 'activity'> | undefined;
   /** Shared by the public and the admin server of one process; a new set when omitted. */
   readonly metrics?: Metrics;
   /**
@@ -125,6 +130,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   if (options.admin) {
     await app.register(adminRoutes, { ...options.admin, metrics, prefix: ADMIN_PREFIX });
+  }
+  if (options.dashboard) {
+    const activity = new Activity(metrics);
+    activity.start();
+    app.addHook('onClose', async () => activity.stop());
+    await app.register(dashboardRoutes, {
+      ...options.dashboard,
+      activity: () => activity.series(),
+      prefix: DASHBOARD_PREFIX,
+    });
   }
   const issuer = options.public?.oauth.issuer ?? options.admin?.issuer;
   if (issuer !== undefined) {

@@ -2,8 +2,9 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { ThrottleCountsHost } from './cluster-throttle-counters.js';
+import { firstStartBanners, prepareFirstStart } from './first-start.js';
 import { SHUTDOWN_GRACE_MS, StopRequest } from './shutdown.js';
-import { firstStartBanners, prepareFirstStart, startServer } from './start-server.js';
+import { startServer } from './start-server.js';
 
 /** The first restart of a worker that died comes this soon; each quick death in a row doubles it. */
 const RESTART_DELAY_MS = 100;

@@ -1,6 +1,9 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AdminOptions } from '../http/admin/admin-context.js';
 import { buildApp, type PublicOptions } from '../http/build-app.js';
+import type { DashboardOptions } from '../http/dashboard/dashboard-context.js';
+import { OAuthError } from '../oauth/errors.js';
+import { handleTokenRequest } from '../oauth/grants/index.js';
 import type { Services } from './services.js';
 
 /** The public surface over the services: the token endpoint reads only caches and the in-memory key. */
@@ -47,6 +50,40 @@ export function adminOptions(services: Services, adminToken: string): AdminOptio
   };
 }
 
+/** The dashboard over the same services as the admin API (one implementation), the operator as actor. */
+export function dashboardOptions(services: Services): Omit<DashboardOptions, 'activity'> {
+  const oauth = publicOptions(services).oauth;
+  return {
+    issuer: services.config.issuer,
+    production: services.config.env === 'production',
+    clock: services.clock,
+    sessionKey: services.sessionKey,
+    operators: services.operators,
+    signInFailures: services.operatorFailures,
+    applications: services.applications,
+    customers: services.customers,
+    deletions: services.deletions,
+    keys: services.keys,
+    listAudit: (filter, page) => services.audit.list(services.store, filter, page),
+    // Try it asks the token endpoint's own code in process: the same answer a client gets over HTTP.
+    requestToken: async (form, sourceIp) => {
+      const request = {
+        contentType: 'application/x-www-form-urlencoded',
+        body: Buffer.from(form.toString()),
+        authorization: undefined,
+        query: '',
+        sourceIp,
+      };
+      try {
+        return { status: 200, body: await handleTokenRequest(request, oauth) };
+      } catch (error) {
+        if (!(error instanceof OAuthError)) throw error;
+        return { status: error.status, body: error.toJSON() };
+      }
+    },
+  };
+}
+
 /** One server with both surfaces (no ADMIN_PORT): what the tests inject into. */
 export function buildHttpApp(
   services: Services,
@@ -57,6 +94,7 @@ export function buildHttpApp(
     logger,
     trustProxy: services.config.trustProxy,
     public: publicOptions(services),
+    dashboard: dashboardOptions(services),
     ...(adminToken !== undefined && { admin: adminOptions(services, adminToken) }),
   });
 }

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { hkdfSync } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import { Applications } from '../domain/applications.js';
 import { AuditRetention } from '../domain/audit-retention.js';
@@ -17,6 +18,7 @@ import { CustomerDirectory } from '../domain/customer-directory.js';
 import { Customers } from '../domain/customers.js';
 import { Deletions } from '../domain/deletions.js';
 import { ADMIN_AUTHENTICATION_FAILED, FailedAuthentications } from '../domain/failed-authentications.js';
+import { OPERATOR_AUTHENTICATION_FAILED, Operators } from '../domain/operators/operators.js';
 import { JWKS_MAX_AGE_SECONDS, SigningKeys } from '../domain/signing-keys.js';
 import type { Store } from '../domain/store.js';
 import { TokenRevocations } from '../domain/token-revocations.js';
@@ -59,6 +61,11 @@ export interface Services {
   readonly clientFailures: AuthenticationFailures;
   readonly adminFailures: AuthenticationFailures;
   readonly auditRetention: AuditRetention;
+  /** The dashboard's operators, and where their failed sign-ins are told (throttle, audit log). */
+  readonly operators: Operators;
+  readonly operatorFailures: AuthenticationFailures;
+  /** Seals dashboard session cookies: derived from the key encryption key, so every instance has it. */
+  sessionKey(): Buffer;
   /**
    * What a long-running server does beside answering requests (a one-shot CLI command does none
    * of it): follow other processes' changes, hold every application in the client directory
@@ -102,6 +109,7 @@ export async function openServices(
     auditError,
     ADMIN_AUTHENTICATION_FAILED,
   );
+  const failedSignIns = new FailedAuthentications(store, clock, auditError, OPERATOR_AUTHENTICATION_FAILED);
   const stops: (() => void)[] = [];
   const shared = await sharedThrottleCounters(config);
   const onError = reportError('shared throttling counters failed');
@@ -113,6 +121,12 @@ export async function openServices(
   });
   const adminThrottle = new AuthThrottle(clock, {
     namespace: 'admin',
+    limits: ADMIN_THROTTLE_LIMITS,
+    shared,
+    onError,
+  });
+  const operatorThrottle = new AuthThrottle(clock, {
+    namespace: 'operator',
     limits: ADMIN_THROTTLE_LIMITS,
     shared,
     onError,
@@ -147,6 +161,10 @@ export async function openServices(
     clientFailures: new AuthenticationFailures(clientThrottle, failedAuthentications),
     adminFailures: new AuthenticationFailures(adminThrottle, failedAdminAuthentications),
     auditRetention,
+    operators: new Operators(store, clock, audit, keyEncryptionKey),
+    operatorFailures: new AuthenticationFailures(operatorThrottle, failedSignIns),
+    sessionKey: () =>
+      Buffer.from(hkdfSync('sha256', keyEncryptionKey(), Buffer.alloc(0), 'lean-auth dashboard session', 32)),
 
     runInBackground() {
       if (stops.length > 0) return;
@@ -162,6 +180,7 @@ export async function openServices(
       stops.push(() => clientDirectory.stop());
       failedAuthentications.start();
       failedAdminAuthentications.start();
+      failedSignIns.start();
       revocations.startPurging();
       auditRetention.start();
       const schedule = setInterval(
@@ -178,7 +197,7 @@ export async function openServices(
 
     async close() {
       for (const stop of stops.splice(0)) stop();
-      for (const failures of [failedAuthentications, failedAdminAuthentications]) {
+      for (const failures of [failedAuthentications, failedAdminAuthentications, failedSignIns]) {
         await failures.stop().catch(reportError('writing failed authentications failed'));
       }
       await shared?.close();

@@ -3,14 +3,22 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../domain/clock.js';
-import { createDemoIfEmpty, type DemoCredentials } from '../domain/demo-seed.js';
+import type { DemoCredentials } from '../domain/demo-seed.js';
 import { buildApp, type ServerLimits } from '../http/build-app.js';
 import { Metrics } from '../http/metrics.js';
 import { RouteCatalogue } from '../http/openapi/route-catalogue.js';
 import { resolveAdminToken } from './admin-token.js';
-import { adminOptions, publicOptions } from './http-app.js';
+import {
+  type DemoOperator,
+  type GeneratedAdminToken,
+  generatedAdminToken,
+  seedDemoOperator,
+  seedSandbox,
+} from './first-start.js';
+import { adminOptions, dashboardOptions, publicOptions } from './http-app.js';
 import { explainListenError, type PortSetting } from './listen-error.js';
 import { openServices, type Services } from './services.js';
+
 import { closeGracefully, trackRequestsInFlight } from './shutdown.js';
 
 export interface RunningServer {
@@ -26,6 +34,8 @@ export interface RunningServer {
   readonly demo: DemoCredentials | undefined;
   /** The sandbox admin token, on the start that generated it (to print once). */
   readonly generatedAdminToken: GeneratedAdminToken | undefined;
+  /** The demo dashboard operator created on this start (sandbox, no operator yet). */
+  readonly demoOperator: DemoOperator | undefined;
   close(): Promise<void>;
 }
 
@@ -37,18 +47,6 @@ export interface StartOptions {
   readonly firstStart?: boolean;
   /** Shorter HTTP limits than the real ones (src/http/build-app.ts), for tests that cannot wait 10 s. */
   readonly limits?: Partial<ServerLimits>;
-}
-
-/** The sandbox admin token made on this start, and where it is kept. */
-interface GeneratedAdminToken {
-  readonly token: string;
-  readonly place: string;
-}
-
-/** What the first start of a deployment creates and must print once. */
-export interface FirstStart {
-  readonly demo: DemoCredentials | undefined;
-  readonly generatedAdminToken: GeneratedAdminToken | undefined;
 }
 
 /** Opens the store, loads or creates the signing key, seeds a sandbox, and listens. */
@@ -68,6 +66,7 @@ export async function startServer(
     // Listening (and so ready) only once every application is in memory: no token request reads it.
     await services.clientDirectory.loaded();
     const demo = firstStart ? await seedSandbox(config, services) : undefined;
+    const demoOperator = firstStart ? await seedDemoOperator(config, services) : undefined;
     const separateAdmin = config.adminPort !== undefined;
     const metrics = new Metrics();
     const catalogue = new RouteCatalogue();
@@ -80,7 +79,10 @@ export async function startServer(
       tls,
       limits: options.limits,
       public: publicOptions(services),
-      ...(!separateAdmin && { admin: adminOptions(services, admin.token) }),
+      ...(!separateAdmin && {
+        admin: adminOptions(services, admin.token),
+        dashboard: dashboardOptions(services),
+      }),
     });
     apps.push(app);
     const url = await listen(app, config.host, config.port, 'PORT', tls !== undefined);
@@ -95,6 +97,7 @@ export async function startServer(
         tls,
         limits: options.limits,
         admin: adminOptions(services, admin.token),
+        dashboard: dashboardOptions(services),
       });
       apps.push(adminApp);
       adminUrl = await listen(adminApp, config.host, config.adminPort ?? 0, 'ADMIN_PORT', tls !== undefined);
@@ -106,6 +109,7 @@ export async function startServer(
       url,
       adminUrl,
       demo,
+      demoOperator,
       generatedAdminToken: firstStart ? generatedAdminToken(admin) : undefined,
       async close() {
         await closeGracefully(apps);
@@ -117,43 +121,6 @@ export async function startServer(
     await services.close();
     throw error;
   }
-}
-
-/**
- * The start work a cluster primary does once before it forks: migrate, make the signing key, seed
- * the sandbox, generate the sandbox admin token. Then it closes the store again.
- */
-export async function prepareFirstStart(config: Config, logger: Logger): Promise<FirstStart> {
-  const services = await openServices(config, logger);
-  try {
-    const admin = await resolveAdminToken(config, services.store);
-    await services.keys.start();
-    return { demo: await seedSandbox(config, services), generatedAdminToken: generatedAdminToken(admin) };
-  } finally {
-    await services.close();
-  }
-}
-
-function seedSandbox(config: Config, services: Services): Promise<DemoCredentials | undefined> {
-  if (config.env !== 'sandbox') return Promise.resolve(undefined);
-  return createDemoIfEmpty(services.applications, services.customers);
-}
-
-function generatedAdminToken(
-  admin: Awaited<ReturnType<typeof resolveAdminToken>>,
-): FirstStart['generatedAdminToken'] {
-  return admin.created && admin.place ? { token: admin.token, place: admin.place } : undefined;
-}
-
-/**
- * The banners of a first start, as `lean-auth serve` prints them on stderr as plain text: for the
- * operator at the console, never among the JSON log lines on stdout that log shippers collect.
- */
-export function firstStartBanners(config: Config, first: FirstStart, adminUrl: string): string {
-  return (
-    (first.demo ? demoBanner(first.demo, `${config.issuer}/oauth2/token`) : '') +
-    (first.generatedAdminToken ? adminTokenBanner(first.generatedAdminToken, adminUrl) : '')
-  );
 }
 
 async function listen(
@@ -188,36 +155,4 @@ function readTls(config: Config): { cert: Buffer; key: Buffer } | undefined {
   } catch (error) {
     throw new Error(`cannot read TLS_CERT_FILE or TLS_KEY_FILE: ${(error as Error).message}`);
   }
-}
-
-/** What a first sandbox start prints: the demo credentials, once, and a curl line for each token class. */
-function demoBanner(demo: DemoCredentials, tokenEndpoint: string): string {
-  const curl = (scope: string) =>
-    `  curl -s ${tokenEndpoint} -d grant_type=client_credentials -d scope=${scope} \\\n` +
-    `    -d client_id=${demo.clientId} -d client_secret=${demo.clientSecret}`;
-  return [
-    '',
-    'lean-auth sandbox: created a demo application and customer. The secret is shown only this once.',
-    `  client_id      ${demo.clientId}`,
-    `  client_secret  ${demo.clientSecret}`,
-    `  customer_id    ${demo.customerId}`,
-    '',
-    'An api token:',
-    curl('api'),
-    'A customer token:',
-    curl(`customer.${demo.customerId}`),
-    '',
-    '',
-  ].join('\n');
-}
-
-/** What the start that generated the sandbox admin token prints, once. */
-function adminTokenBanner(generated: GeneratedAdminToken, adminUrl: string): string {
-  return [
-    `lean-auth sandbox: generated an admin token for the admin API (kept in ${generated.place}).`,
-    `  ADMIN_TOKEN    ${generated.token}`,
-    `  curl -s -H "Authorization: Bearer ${generated.token}" ${adminUrl}/admin/v1/applications`,
-    '',
-    '',
-  ].join('\n');
 }

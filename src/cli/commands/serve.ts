@@ -2,10 +2,11 @@ import cluster from 'node:cluster';
 import { type Logger, pino } from 'pino';
 import type { Config } from '../../config/config.js';
 import { runPrimary, runWorker } from '../../server/cluster.js';
+import { firstStartBanners } from '../../server/first-start.js';
 import { sandboxKeyWarning } from '../../server/key-encryption-key.js';
 import { createLogger } from '../../server/logger.js';
 import { exitSoonAfterStop, StopRequest } from '../../server/shutdown.js';
-import { firstStartBanners, startServer } from '../../server/start-server.js';
+import { startServer } from '../../server/start-server.js';
 import type { Command } from '../command.js';
 
 /** `lean-auth serve`: runs the server (WORKERS processes of it) until SIGTERM or SIGINT. */

@@ -6,6 +6,7 @@ import { kyselyAuditStore } from './audit-store.js';
 import { type DialectSpecifics, inTransaction, kyselyContext } from './context.js';
 import { kyselyCustomerStore } from './customer-store.js';
 import { kyselyDeletionStore } from './deletion-store.js';
+import { KyselyOperatorStore } from './operator-store.js';
 import { kyselyRevocationStore } from './revocation-store.js';
 import { kyselySandboxSecretStore } from './sandbox-secret-store.js';
 import type { Database } from './schema.js';
@@ -25,6 +26,7 @@ export function kyselyStore(db: Kysely<Database>, dialect: DialectSpecifics): St
     ...kyselyAuditStore(context),
     ...kyselyDeletionStore(context),
     ...kyselySandboxSecretStore(context),
+    operators: new KyselyOperatorStore(db, (error) => dialect.isUniqueViolation(error)),
 
     migrate: () => migrate(db, dialect),
 

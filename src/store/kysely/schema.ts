@@ -68,6 +68,18 @@ export interface Database {
     kind: string;
     deleted_at: number;
   };
+  /** Dashboard operators (store/kysely/operator-store.ts). */
+  operators: {
+    id: string;
+    email: string;
+    role: string;
+    status: string;
+    password_hash: string;
+    totp_secret: string | null;
+    session_generation: number;
+    created_at: number;
+    updated_at: number;
+  };
 }
 
 /** A row of table T as the database gives it. */

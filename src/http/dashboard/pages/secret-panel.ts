@@ -1,0 +1,28 @@
+import type { Application } from '../../../domain/application.js';
+import { type Html, html } from '../html.js';
+
+/** The client_id and a secret, shown this once, with copy buttons and a curl line per token class. */
+export function secretShownOnce(
+  a: Application,
+  secret: string,
+  tokenEndpoint: string,
+  previousExpiresAt: number | null,
+): Html {
+  const curl = (scope: string) =>
+    `curl -s ${tokenEndpoint} -d grant_type=client_credentials -d scope=${scope} -d client_id=${a.clientId} -d client_secret=${secret}`;
+  const lines = a.tokenClasses.map((c) => (c === 'api' ? curl('api') : curl('customer.<customer_id>')));
+  return html`<div class="card secret" role="region" aria-label="New credentials">
+<p class="notice error">The secret is shown only this once: copy it now. Only its digest is stored.</p>
+<dl class="facts">
+<dt>client_id</dt><dd><code id="client-id">${a.clientId}</code> <button type="button" class="copy" data-copy="client-id">Copy client_id</button></dd>
+<dt>client_secret</dt><dd><code id="client-secret">${secret}</code> <button type="button" class="copy" data-copy="client-secret">Copy secret</button></dd>
+</dl>
+${
+  previousExpiresAt !== null
+    ? html`<p>The previous secret keeps working until <time datetime="${new Date(previousExpiresAt).toISOString()}">${new Date(previousExpiresAt).toISOString()}</time>: <span data-countdown="${new Date(previousExpiresAt).toISOString()}" role="timer" aria-live="off"></span></p>`
+    : ''
+}
+<h2>Try it</h2>
+${lines.map((line, i) => html`<pre id="curl-${i}"><code>${line}</code></pre><button type="button" class="copy" data-copy="curl-${i}">Copy curl line</button>`)}
+</div>`;
+}
