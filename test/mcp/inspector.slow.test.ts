@@ -1,18 +1,41 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI_BIN, childEnv } from '../helpers/child-process.js';
 import { tempDir } from '../helpers/test-server.js';
 import { type KitServer, startKitServer } from '../kit/kit-server.js';
 
-/** The MCP Inspector's launcher (`npx @modelcontextprotocol/inspector`), run from node_modules. */
+/**
+ * The MCP Inspector, installed on first use into a cache outside the repository (what `npx
+ * @modelcontextprotocol/inspector` does). It is no devDependency: its dependencies include optional
+ * packages some registries lack, which would leave package-lock.json unusable for `npm ci`.
+ */
+const INSPECTOR_VERSION = '2.12.0';
+const INSPECTOR_HOME = join(homedir(), '.cache', 'lean-auth-test', `inspector-${INSPECTOR_VERSION}`);
 const INSPECTOR = join(
-  createRequire(import.meta.url).resolve('@modelcontextprotocol/inspector/package.json'),
-  '..',
-  'clients/launcher/build/index.js',
+  INSPECTOR_HOME,
+  'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js',
 );
+
+function installInspector(): void {
+  if (existsSync(INSPECTOR)) return;
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--prefix',
+      INSPECTOR_HOME,
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      `@modelcontextprotocol/inspector@${INSPECTOR_VERSION}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 },
+  );
+}
 
 /** Runs the Inspector in CLI mode against `lean-auth mcp`; resolves to its exit code and output. */
 function inspect(
@@ -52,6 +75,7 @@ describe('lean-auth mcp through the MCP Inspector (CLI mode)', { timeout: 180_00
   let env: Record<string, string>;
 
   before(async () => {
+    installInspector();
     kit = await startKitServer();
     env = {
       LEAN_AUTH_URL: kit.issuer,
