@@ -36,9 +36,12 @@ const LOAD_PAGE_SIZE = 1_000;
  * Once `follow()` has loaded everything ("complete"), an id that is neither held nor named by a
  * change notice since is unknown, answered at once. A notice `{application, id}` drops that id and
  * marks it stale: its next request reads it through (then it is held, or known to be absent).
- * `{anything}` (another process wrote to SQLite; PostgreSQL notices were missed) drops everything
- * and loads it all again in the background; until that lands, and while notices are not arriving,
- * a miss is read through rather than refused. Without `follow()` (a one-shot CLI command, which
+ * `{anything}` (another process wrote to SQLite, a sibling worker's audit flush included;
+ * PostgreSQL notices were missed) loads it all again in the background. The held clients are
+ * answered until that load swaps the new set in (as if the notice had come that much later), so a
+ * stream of `anything`, which failing requests can cause, keeps known clients off the database;
+ * until it lands, and while notices are not arriving, a miss is read through rather than refused
+ * (an application just made elsewhere is found). Without `follow()` (a one-shot CLI command, which
  * does not watch the store) every miss is read through.
  */
 export class ClientDirectory {
@@ -75,11 +78,6 @@ export class ClientDirectory {
     );
   }
 
-  /** Whether an unknown client_id is answered from memory (everything loaded, notices arriving). */
-  get holdsEveryApplication(): boolean {
-    return this.index.complete && this.feed.noticesLostSince === null;
-  }
-
   /**
    * Loads every application now, and again on `anything` and every `resyncEveryMs`, until `stop()`.
    * Call it once the store's changes are watched, so that no change falls between load and watch
@@ -110,7 +108,7 @@ export class ClientDirectory {
 
   private startOver(): void {
     this.epoch++;
-    this.index.clear();
+    this.index.markIncomplete();
     this.reads.clear();
     // The store answers again (PostgreSQL sends this on reconnecting): no need to wait for a retry.
     this.scheduler.requestNow();

@@ -30,11 +30,12 @@ export class ClientIndex {
     this.changedDuringLoad?.add(clientId);
   }
 
-  /** Forget everything: anything may have changed. */
-  clear(): void {
+  /**
+   * Anything may have changed: an id not held is no longer known to be absent (read it through),
+   * but the held clients are still answered until the next full load replaces them.
+   */
+  markIncomplete(): void {
     this.complete = false;
-    this.clients = new Map();
-    this.stale.clear();
   }
 
   /** A read-through's answer, kept (or the absence noted) until the next change to the id. */
