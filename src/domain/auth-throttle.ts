@@ -110,11 +110,6 @@ export class AuthThrottle {
     return 0;
   }
 
-  /** The seconds a failure naming `subject` from `address` would have to wait now; 0 for none. */
-  retryAfter(subject: string, address: string): number {
-    return this.wait(this.keys(subject, address), this.clock.now());
-  }
-
   /** The address, the pair and the subject, in the order of `limits`. */
   private keys(subject: string, address: string): [string, string, string] {
     const from = addressKey(address);

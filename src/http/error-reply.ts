@@ -5,8 +5,6 @@ import { NO_STORE_NO_CACHE } from './headers.js';
 
 const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
 
-/** RFC 6749 §5.1/§5.2: nothing an OAuth endpoint answers may be cached. */
-
 /** Writes an OAuthError as the RFC 6749 §5.2 JSON body with its status and headers. */
 export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
   return reply

@@ -6,8 +6,6 @@ import { AdminError, handleAdminError } from './admin/admin-error.js';
 import { sendOAuthError } from './error-reply.js';
 import { NO_STORE_NO_CACHE, NOSNIFF } from './headers.js';
 
-/** Every answer of ours, including the ones no hook of ours sees, says: do not sniff. */
-
 export interface AdminSurface {
   readonly prefix: string;
   /** Throws an AdminError when the request lacks the admin token. */

@@ -83,8 +83,8 @@ describe('AuthThrottle, in one process', () => {
       answers.push(throttle.failed(`unknown-${i}`, ATTACKER));
     }
     assert.deepEqual(answers, Array(THROTTLE_LIMITS.address - 1).fill(0));
-    assert.equal(throttle.retryAfter(CLIENT, ATTACKER), 0);
-    assert.equal(throttle.retryAfter(OTHER_CLIENT, ATTACKER), 0);
+    // The last failure each limit allows is still answered as usual.
+    assert.equal(throttle.failed(CLIENT, ATTACKER), 0);
   });
 
   it('past the address limit, refuses failures from that address whatever they name, and no other address', () => {
@@ -166,7 +166,7 @@ describe('AuthThrottle, in one process', () => {
     fail(throttle, CLIENT, ATTACKER, THROTTLE_LIMITS.pair);
     assert.equal(throttle.failed(CLIENT, ATTACKER), 1);
     clock.advance(1000);
-    assert.equal(throttle.retryAfter(CLIENT, ATTACKER), 0);
+    assert.equal(throttle.failed(CLIENT, ATTACKER), 0);
   });
 
   it('keeps at most maxTracked counters: the least recently used goes first, a caller that keeps failing stays', () => {
@@ -217,10 +217,10 @@ describe('AuthThrottle, with counters shared by several instances', () => {
     }
     await settle();
     for (const throttle of [one, two]) {
-      const wait = throttle.retryAfter(CLIENT, ATTACKER);
+      const wait = throttle.failed(CLIENT, ATTACKER);
       assert.ok(wait > 0 && wait <= WINDOW_S, `retryAfter ${wait}`);
-      assert.equal(throttle.retryAfter(CLIENT, REAL), 0);
-      assert.equal(throttle.retryAfter(OTHER_CLIENT, ATTACKER), 0);
+      assert.equal(throttle.failed(CLIENT, REAL), 0);
+      assert.equal(throttle.failed(OTHER_CLIENT, ATTACKER), 0);
     }
     assert.equal(hub.published.length, 1, 'the block is published once');
   });
@@ -256,7 +256,7 @@ describe('AuthThrottle, with counters shared by several instances', () => {
     assert.equal(wait, WINDOW_S - 30, 'refused here without a single failure here');
     assert.equal(here.failed(CLIENT, REAL), 0);
     clock.advance(wait * 1000);
-    assert.equal(here.retryAfter(CLIENT, ATTACKER), 0);
+    assert.equal(here.failed(CLIENT, ATTACKER), 0);
   });
 
   it('checks every block it is told of: its own namespace, a key of our shape, an end within a window', async () => {
@@ -280,18 +280,18 @@ describe('AuthThrottle, with counters shared by several instances', () => {
     ];
     for (const [key, until] of refused) hub.deliver(key, until);
     await settle();
-    assert.equal(clients.retryAfter(CLIENT, ATTACKER), 0, 'no malformed block was taken');
-    assert.equal(clients.retryAfter(CLIENT, '9'.repeat(500)), 0);
+    assert.equal(clients.failed(CLIENT, ATTACKER), 0, 'no malformed block was taken');
+    assert.equal(clients.failed(CLIENT, '9'.repeat(500)), 0);
 
     hub.deliver(`admin:a:${ATTACKER}`, end);
     await settle();
-    assert.equal(clients.retryAfter(CLIENT, ATTACKER), 0, "the admin API's block is not the clients'");
-    assert.equal(admin.retryAfter('admin-api', ATTACKER), 30);
+    assert.equal(clients.failed(CLIENT, ATTACKER), 0, "the admin API's block is not the clients'");
+    assert.equal(admin.failed('admin-api', ATTACKER), 30);
 
     hub.deliver(`client:p:${CLIENT}@${ATTACKER}`, end);
     await settle();
-    assert.equal(clients.retryAfter(CLIENT, ATTACKER), 30, 'a well-formed block is taken');
-    assert.equal(clients.retryAfter(OTHER_CLIENT, ATTACKER), 0);
+    assert.equal(clients.failed(CLIENT, ATTACKER), 30, 'a well-formed block is taken');
+    assert.equal(clients.failed(OTHER_CLIENT, ATTACKER), 0);
   });
 
   it('goes on with its own counts when the shared counters fail, and reports the error', async () => {
