@@ -60,6 +60,7 @@ export function dashboardOptions(services: Services): Omit<DashboardOptions, 'ac
     sessionKey: services.sessionKey,
     operators: services.operators,
     signInFailures: services.operatorFailures,
+    totpAttempts: services.totpAttempts,
     applications: services.applications,
     customers: services.customers,
     deletions: services.deletions,

@@ -19,6 +19,7 @@ import { Customers } from '../domain/customers.js';
 import { Deletions } from '../domain/deletions.js';
 import { ADMIN_AUTHENTICATION_FAILED, FailedAuthentications } from '../domain/failed-authentications.js';
 import { OPERATOR_AUTHENTICATION_FAILED, Operators } from '../domain/operators/operators.js';
+import { OPERATOR_TOTP_FAILED, TotpAttempts } from '../domain/operators/totp-attempts.js';
 import { JWKS_MAX_AGE_SECONDS, SigningKeys } from '../domain/signing-keys.js';
 import type { Store } from '../domain/store.js';
 import { TokenRevocations } from '../domain/token-revocations.js';
@@ -64,6 +65,8 @@ export interface Services {
   /** The dashboard's operators, and where their failed sign-ins are told (throttle, audit log). */
   readonly operators: Operators;
   readonly operatorFailures: AuthenticationFailures;
+  readonly totpAttempts: TotpAttempts;
+  readonly failedTotpCodes: FailedAuthentications;
   /** Seals dashboard session cookies: derived from the key encryption key, so every instance has it. */
   sessionKey(): Buffer;
   /**
@@ -110,6 +113,7 @@ export async function openServices(
     ADMIN_AUTHENTICATION_FAILED,
   );
   const failedSignIns = new FailedAuthentications(store, clock, auditError, OPERATOR_AUTHENTICATION_FAILED);
+  const failedTotpCodes = new FailedAuthentications(store, clock, auditError, OPERATOR_TOTP_FAILED);
   const stops: (() => void)[] = [];
   const shared = await sharedThrottleCounters(config);
   const onError = reportError('shared throttling counters failed');
@@ -163,6 +167,8 @@ export async function openServices(
     auditRetention,
     operators: new Operators(store, clock, audit, keyEncryptionKey),
     operatorFailures: new AuthenticationFailures(operatorThrottle, failedSignIns),
+    totpAttempts: new TotpAttempts(clock, failedTotpCodes),
+    failedTotpCodes,
     sessionKey: () =>
       Buffer.from(hkdfSync('sha256', keyEncryptionKey(), Buffer.alloc(0), 'lean-auth dashboard session', 32)),
 
@@ -181,6 +187,7 @@ export async function openServices(
       failedAuthentications.start();
       failedAdminAuthentications.start();
       failedSignIns.start();
+      failedTotpCodes.start();
       revocations.startPurging();
       auditRetention.start();
       const schedule = setInterval(
@@ -197,7 +204,12 @@ export async function openServices(
 
     async close() {
       for (const stop of stops.splice(0)) stop();
-      for (const failures of [failedAuthentications, failedAdminAuthentications, failedSignIns]) {
+      for (const failures of [
+        failedAuthentications,
+        failedAdminAuthentications,
+        failedSignIns,
+        failedTotpCodes,
+      ]) {
         await failures.stop().catch(reportError('writing failed authentications failed'));
       }
       await shared?.close();

@@ -4,6 +4,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { Customers } from '../../domain/customers.js';
 import type { Deletions } from '../../domain/deletions.js';
 import type { Operators } from '../../domain/operators/operators.js';
+import type { TotpAttempts } from '../../domain/operators/totp-attempts.js';
 import type { Page } from '../../domain/page.js';
 import type { SigningKeys } from '../../domain/signing-keys.js';
 
@@ -27,6 +28,8 @@ export interface DashboardOptions {
   readonly operators: Operators;
   /** Where failed sign-ins are told: the seconds to wait (0: answer as usual). */
   readonly signInFailures: { record(subject: string, sourceIp: string): number };
+  /** The limit on wrong TOTP codes per operator, which refuses even a right one past it. */
+  readonly totpAttempts: Pick<TotpAttempts, 'refusal' | 'failed' | 'succeeded'>;
   readonly applications: Applications;
   readonly customers: Customers;
   readonly deletions: Deletions;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { generateTotpSecret, totpCode } from '../../../src/domain/operators/totp.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 
 // The dashboard's guards without a browser (the browser suite is test/e2e/dashboard-browser.slow.test.ts).
@@ -98,6 +99,78 @@ describe('dashboard guards', () => {
     assert.equal(throttled.statusCode, 429);
     assert.ok(Number(throttled.headers['retry-after']) > 0);
     assert.equal((await attempt('right password 1')).statusCode, 303);
+  });
+
+  it('refuses TOTP codes past 5 wrong ones in 5 minutes, even a right one, from any session, and audits them', async () => {
+    const email = 'totp@example.com';
+    const password = 'totp password 1';
+    const secret = generateTotpSecret();
+    const created = await server.services.operators.create({ email, role: 'admin', password }, 't');
+    await server.services.operators.setTotp(created.operator, secret, 't');
+    const passwordStep = async () => {
+      const response = await server.app.inject({
+        method: 'POST',
+        url: '/dashboard/sign-in',
+        headers: FORM,
+        remoteAddress: '192.0.2.8',
+        payload: form({ email, password }),
+      });
+      assert.equal(response.headers.location, '/dashboard/sign-in/totp');
+      const cookie = String(response.headers['set-cookie']).split(';')[0] ?? '';
+      const page = await server.app.inject({ url: '/dashboard/sign-in/totp', headers: { cookie } });
+      return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '' };
+    };
+    const totp = (session: { cookie: string; csrf: string }, code: string) =>
+      server.app.inject({
+        method: 'POST',
+        url: '/dashboard/sign-in/totp',
+        headers: { ...FORM, cookie: session.cookie },
+        remoteAddress: '192.0.2.8',
+        payload: form({ code, _csrf: session.csrf }),
+      });
+    const now = server.services.clock.now();
+    const step = Math.floor(now / 30_000);
+    const right = () => totpCode(secret, step);
+    // A code right at no step near now.
+    const wrong = String((Number(totpCode(secret, step)) + 1) % 1_000_000).padStart(6, '0');
+    assert.notEqual(wrong, totpCode(secret, step - 1));
+    assert.notEqual(wrong, totpCode(secret, step + 1));
+
+    // A right code after a few wrong ones is let in, and starts the count afresh.
+    const first = await passwordStep();
+    for (let i = 0; i < 3; i++) assert.equal((await totp(first, wrong)).statusCode, 401);
+    assert.equal((await totp(first, right())).statusCode, 303);
+
+    // Five wrong codes, spread over two sign-in attempts: then a right code is refused too.
+    const one = await passwordStep();
+    const two = await passwordStep();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await totp(i % 2 === 0 ? one : two, wrong)).statusCode);
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401]);
+    const refused = await totp(await passwordStep(), right());
+    assert.equal(refused.statusCode, 429);
+    const wait = Number(refused.headers['retry-after']);
+    assert.ok(wait > 0 && wait <= 300, `Retry-After ${wait}`);
+    assert.match(refused.body, new RegExp(`Too many wrong codes: try again in ${wait} s`));
+    assert.equal((await totp(one, wrong)).statusCode, 429);
+    // The password step is not refused: its throttle is its own.
+    await passwordStep();
+
+    // In the audit log: one event per operator and address and flush, the refusals counted as throttled.
+    await server.services.failedTotpCodes.flush();
+    const events = await server.services.audit.list(
+      server.services.store,
+      { action: 'operator.totp_failed' },
+      { limit: 100 },
+    );
+    assert.equal(events.length, 1);
+    assert.equal(events[0]?.targetId, email);
+    assert.equal(events[0]?.actor, '192.0.2.8');
+    assert.deepEqual(
+      [events[0]?.detail?.count, events[0]?.detail?.throttled],
+      [3 + 5 + 2, 2],
+      'wrong codes and refusals, not the right one let in',
+    );
   });
 
   it('escapes what operators typed', async () => {

@@ -32,18 +32,18 @@ ${field({ label: 'Code from your authenticator app', name: 'code', required: tru
 
 /** Sign-in (password, then the TOTP code when the operator has one) and sign-out. */
 export async function signInPages(app: FastifyInstance, options: DashboardOptions): Promise<void> {
-  const { operators, clock } = options;
+  const { operators, clock, totpAttempts } = options;
   const setSession = (reply: FastifyReply, session: Session) =>
     reply.header('Set-Cookie', sessionCookie(sealSession(session, options.sessionKey()), secure(options)));
 
-  /** A failed sign-in, counted by the throttle and the audit log's tally; 429 once over its limits. */
-  const failed = (reply: FastifyReply, subject: string, ip: string, markup: (message: string) => string) => {
-    const wait = options.signInFailures.record(subject.toLowerCase().slice(0, 64), ip);
+  /** A wrong password, counted by the throttle and the audit log's tally; 429 once over its limits. */
+  const failed = (reply: FastifyReply, email: string, ip: string) => {
+    const wait = options.signInFailures.record(email.toLowerCase().slice(0, 64), ip);
     if (wait > 0) {
       reply.header('Retry-After', String(wait));
-      return sendPage(reply, markup(`Too many failed sign-ins: try again in ${wait} s.`), 429);
+      return sendPage(reply, signInForm(email, `Too many failed sign-ins: try again in ${wait} s.`), 429);
     }
-    return sendPage(reply, markup('Wrong email, password or code.'), 401);
+    return sendPage(reply, signInForm(email, 'Wrong email, password or code.'), 401);
   };
 
   app.get<{ Querystring: { expired?: string } }>('/sign-in', async (request, reply) =>
@@ -58,7 +58,7 @@ export async function signInPages(app: FastifyInstance, options: DashboardOption
     const email = form.get('email') ?? '';
     // The password is checked first: a right one is never refused by the throttle.
     const operator = await operators.authenticate(email, form.get('password') ?? '');
-    if (!operator) return failed(reply, email, request.ip, (message) => signInForm(email, message));
+    if (!operator) return failed(reply, email, request.ip);
     const awaitingTotp = operator.totpSecret !== null;
     setSession(reply, newSession(operator.id, operator.sessionGeneration, clock.now(), awaitingTotp));
     if (!awaitingTotp) await operators.signedIn(operator, request.ip);
@@ -74,10 +74,18 @@ export async function signInPages(app: FastifyInstance, options: DashboardOption
   app.post('/sign-in/totp', async (request, reply) => {
     const state = signedInOf(request);
     if (!state?.session.awaitingTotp) return reply.redirect('/dashboard/overview', 303);
+    // Checked before the code: past the limit a right code is refused too, or guessing would go on.
+    const wait = totpAttempts.refusal(state.operator, request.ip);
+    if (wait > 0) {
+      reply.header('Retry-After', String(wait));
+      return sendPage(reply, totpForm(state.session, `Too many wrong codes: try again in ${wait} s.`), 429);
+    }
     const secret = operators.totpSecret(state.operator);
     if (!secret || !totpMatches(secret, formOf(request).get('code') ?? '', clock.now())) {
-      return failed(reply, state.operator.email, request.ip, (message) => totpForm(state.session, message));
+      totpAttempts.failed(state.operator, request.ip);
+      return sendPage(reply, totpForm(state.session, 'Wrong code.'), 401);
     }
+    totpAttempts.succeeded(state.operator);
     const { awaitingTotp: _, ...rest } = state.session;
     setSession(reply, { ...rest, seenAt: clock.now() });
     await operators.signedIn(state.operator, request.ip);
