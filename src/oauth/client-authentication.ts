@@ -111,7 +111,7 @@ export function authenticateCaller(
  */
 export async function authenticateClient(
   credentials: ClientCredentials,
-  sourceIp: string,
+  sourceIp: () => string,
   context: Pick<OAuthContext, 'clients' | 'clock' | 'failedAuthentications'>,
 ): Promise<Client> {
   const basic = credentials.method === 'client_secret_basic';
@@ -127,7 +127,7 @@ export async function authenticateClient(
   const matched = secretMatches(credentials.clientSecret, digests);
   if (client === null || !matched) {
     const detail = client === null ? 'unknown client_id' : 'wrong client_secret';
-    const wait = context.failedAuthentications.record(credentials.clientId, sourceIp);
+    const wait = context.failedAuthentications.record(credentials.clientId, sourceIp());
     if (wait > 0) {
       throw new OAuthError(
         'temporarily_unavailable',

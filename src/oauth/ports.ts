@@ -34,6 +34,9 @@ export interface OAuthRequest {
   readonly authorization: string | undefined;
   /** The raw query string, without '?'. */
   readonly query: string;
-  /** The caller's address, for the audit log of failed authentications. */
-  readonly sourceIp: string;
+  /**
+   * The caller's address, for the throttle and audit log of failed authentications: asked only on
+   * failure, as finding it may cost (with trusted proxies, X-Forwarded-For parsed and checked).
+   */
+  readonly sourceIp: () => string;
 }

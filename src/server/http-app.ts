@@ -73,7 +73,7 @@ export function dashboardOptions(services: Services): Omit<DashboardOptions, 'ac
         body: Buffer.from(form.toString()),
         authorization: undefined,
         query: '',
-        sourceIp,
+        sourceIp: () => sourceIp,
       };
       try {
         return { status: 200, body: await handleTokenRequest(request, oauth) };

@@ -24,7 +24,7 @@ function authenticator(f: DomainFixture) {
   const warm = directory();
   async function accepts(clients: ClientDirectory, clientId: string, clientSecret: string): Promise<boolean> {
     try {
-      await authenticateClient({ clientId, clientSecret, method: 'client_secret_post' }, '192.0.2.1', {
+      await authenticateClient({ clientId, clientSecret, method: 'client_secret_post' }, () => '192.0.2.1', {
         clients,
         clock: f.clock,
         failedAuthentications: {

@@ -62,7 +62,7 @@ const attempt = (
   method: ClientAuthMethodName = 'client_secret_post',
 ) => {
   const ctx = context(wait);
-  return { ctx, result: authenticateClient({ clientId, clientSecret, method }, ADDRESS, ctx) };
+  return { ctx, result: authenticateClient({ clientId, clientSecret, method }, () => ADDRESS, ctx) };
 };
 
 /** Everything a caller sees of a refusal. */

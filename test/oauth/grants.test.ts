@@ -68,7 +68,7 @@ function request(parameters: Record<string, string>, authorization?: string): OA
     body: Buffer.from(new URLSearchParams(parameters).toString()),
     authorization,
     query: '',
-    sourceIp: '192.0.2.1',
+    sourceIp: () => '192.0.2.1',
   };
 }
 
@@ -102,6 +102,23 @@ describe('handleTokenRequest', () => {
     assert.equal(claims.iat, Math.floor(clock.now() / 1000));
     assert.equal(claims.exp, Math.floor(clock.now() / 1000) + 1800);
     assert.equal(claims.customer_id, CUSTOMER_ID);
+  });
+
+  it('asks for the caller’s address only when the authentication fails', async () => {
+    const context = contextWith();
+    let asked = 0;
+    const counted = (parameters: Record<string, string>): OAuthRequest => ({
+      ...request(parameters),
+      sourceIp: () => {
+        asked++;
+        return '198.51.100.7';
+      },
+    });
+    await handleTokenRequest(counted(valid), context);
+    assert.equal(asked, 0, 'a granted request never works out its address');
+    await refusal(handleTokenRequest(counted({ ...valid, client_secret: 'wrong' }), context));
+    assert.equal(asked, 1);
+    assert.deepEqual(context.failures, [`${CLIENT_ID}@198.51.100.7`]);
   });
 
   it('checks the grant type before it touches any client data', async () => {

@@ -20,7 +20,7 @@ function oauthRequest(request: FastifyRequest): OAuthRequest {
     body: Buffer.isBuffer(request.body) ? request.body : undefined,
     authorization: request.headers.authorization,
     query: queryStart === -1 ? '' : request.url.slice(queryStart + 1),
-    sourceIp: request.ip,
+    sourceIp: () => request.ip,
   };
 }
 
