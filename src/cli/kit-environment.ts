@@ -15,6 +15,7 @@ export function readKitEnvironment(env: NodeJS.ProcessEnv = process.env): KitEnv
     issuer: String(env.LEAN_AUTH_URL),
     clientId: String(env.LEAN_AUTH_CLIENT_ID),
     clientSecret: String(env.LEAN_AUTH_CLIENT_SECRET),
+    audience: env.LEAN_AUTH_AUDIENCE || undefined,
     adminToken: env.LEAN_AUTH_ADMIN_TOKEN || undefined,
   };
 }

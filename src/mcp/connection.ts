@@ -4,6 +4,8 @@ export interface Connection {
   readonly issuer: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /** LEAN_AUTH_AUDIENCE: the server's TOKEN_AUDIENCE, when it is not the issuer. */
+  readonly audience: string | undefined;
   /** LEAN_AUTH_ADMIN_TOKEN: with it, the operator's tools too. */
   readonly adminToken: string | undefined;
 }

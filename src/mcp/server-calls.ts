@@ -41,7 +41,12 @@ export class ServerCalls {
   }
 
   private async call(path: string, init: RequestInit): Promise<Record<string, unknown>> {
-    const response = await fetch(`${this.base}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
+    // Every call carries the client secret or the admin token: a redirect is refused, not followed.
+    const response = await fetch(`${this.base}${path}`, {
+      ...init,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+    });
     const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (response.ok) return answer;
     const description = answer.error_description ?? answer.message ?? `HTTP ${response.status}`;

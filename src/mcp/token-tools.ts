@@ -16,7 +16,11 @@ const TOKEN = z.string().min(1).describe('an access token (a JWT) issued by this
 /** The tools every configured application has: get a token, introspect one, verify one. */
 export function registerTokenTools(server: McpServer, environment: Connection, calls: ServerCalls): void {
   const client = createTokenClient(environment);
-  const verifier = createAccessTokenVerifier({ issuer: environment.issuer });
+  // The tokens' aud is the server's TOKEN_AUDIENCE, which only defaults to the issuer.
+  const verifier = createAccessTokenVerifier({
+    issuer: environment.issuer,
+    ...(environment.audience !== undefined && { audience: environment.audience }),
+  });
 
   server.registerTool(
     'generate_access_token',

@@ -55,7 +55,7 @@ describe('createTokenClient against a running server', { timeout: 120_000 }, () 
     assert.equal((await issuedAtServer(kit, 'customer')) - issued, 1);
   });
 
-  it('retries 5xx, 429 (after its Retry-After) and dropped connections', async () => {
+  it("retries 5xx, a proxy's 429 (after its Retry-After) and dropped connections", async () => {
     const client = newClient();
     const before = kit.proxy.count(TOKEN);
     kit.proxy.inject(
@@ -65,7 +65,8 @@ describe('createTokenClient against a running server', { timeout: 120_000 }, () 
       {
         kind: 'status',
         status: 429,
-        headers: { 'retry-after': '1' },
+        headers: { 'retry-after': '1', 'content-type': 'text/plain' },
+        body: 'Too Many Requests',
       },
     );
     const started = Date.now();
@@ -115,6 +116,28 @@ describe('createTokenClient against a running server', { timeout: 120_000 }, () 
       return true;
     });
     assert.equal(kit.proxy.count(TOKEN) - before, 2);
+  });
+
+  it("does not retry the server's 429 for failed authentication: a wrong secret fails at once", async () => {
+    const other = await kit.server.services.applications.create({ name: 'throttled' }, 'test');
+    const wrong = newClient({ clientId: other.application.clientId, clientSecret: `${other.clientSecret}x` });
+    const before = kit.proxy.count(TOKEN);
+    let refusal: TokenRequestError | undefined;
+    let calls = 0;
+    const started = Date.now();
+    for (; calls < 10 && refusal?.status !== 429; calls++) {
+      refusal = await wrong.getToken({ scope: 'api' }).then(
+        () => assert.fail('a wrong secret got a token'),
+        (error: unknown) => {
+          assert.ok(error instanceof TokenRequestError, String(error));
+          return error;
+        },
+      );
+    }
+    assert.equal(refusal?.status, 429);
+    assert.equal(refusal?.error, 'temporarily_unavailable');
+    assert.equal(kit.proxy.count(TOKEN) - before, calls, 'each refusal sent once');
+    assert.ok(Date.now() - started < 5_000, 'no backoff for a refusal');
   });
 
   it('keeps a bounded number of scopes, the least recently used out first', async () => {

@@ -9,7 +9,13 @@ import type { AddressInfo } from 'node:net';
 
 /** What the proxy does to the next request of a path instead of forwarding it. */
 export type Fault =
-  | { readonly kind: 'status'; readonly status: number; readonly headers?: Record<string, string> }
+  | {
+      readonly kind: 'status';
+      readonly status: number;
+      readonly headers?: Record<string, string>;
+      /** Default: an RFC 6749 error, temporarily_unavailable. */
+      readonly body?: string;
+    }
   | { readonly kind: 'drop' }
   | { readonly kind: 'delay'; readonly ms: number };
 
@@ -62,7 +68,7 @@ export class CountingProxy {
     }
     if (fault?.kind === 'status') {
       res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
-      res.end(JSON.stringify({ error: 'temporarily_unavailable' }));
+      res.end(fault.body ?? JSON.stringify({ error: 'temporarily_unavailable' }));
       return;
     }
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));

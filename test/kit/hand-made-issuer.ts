@@ -8,6 +8,13 @@ import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
  * an `iat` in the future, an algorithm outside the list.
  */
 export class HandMadeIssuer {
+  /** How many times the JWKS was fetched. */
+  jwksFetches = 0;
+  /** The JWKS's Cache-Control header, or none. */
+  jwksCacheControl: string | undefined;
+  /** Overrides members of the discovery document (another origin's endpoints, say). */
+  metadata: Record<string, string> = {};
+
   private constructor(
     private readonly server: Server,
     readonly issuer: string,
@@ -17,23 +24,29 @@ export class HandMadeIssuer {
   static async start(): Promise<HandMadeIssuer> {
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
     const jwk = { ...(await exportJWK(publicKey)), kid: 'hand-made', alg: 'ES256', use: 'sig' };
+    const holder: { issuer?: HandMadeIssuer } = {};
     const server = createServer((req, res) => {
       const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       res.setHeader('content-type', 'application/json');
       if (req.url === '/.well-known/oauth-authorization-server') {
-        res.end(JSON.stringify({ issuer, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks` }));
+        const metadata = { issuer, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks` };
+        res.end(JSON.stringify({ ...metadata, ...holder.issuer?.metadata }));
       } else if (req.url === '/jwks') {
+        if (holder.issuer) holder.issuer.jwksFetches++;
+        const cacheControl = holder.issuer?.jwksCacheControl;
+        if (cacheControl !== undefined) res.setHeader('cache-control', cacheControl);
         res.end(JSON.stringify({ keys: [jwk] }));
       } else {
         res.writeHead(404).end('{}');
       }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new HandMadeIssuer(
+    holder.issuer = new HandMadeIssuer(
       server,
       `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       privateKey,
     );
+    return holder.issuer;
   }
 
   /** A token with good claims and header, changed by `claims` and `header`. */

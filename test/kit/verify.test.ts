@@ -192,6 +192,43 @@ describe('verifyAccessToken against a running server', { timeout: 120_000 }, () 
         /iat/,
       );
     });
+    it("keeps the JWKS no longer than its Cache-Control max-age (a withdrawn key's promise)", async () => {
+      const verifier = createAccessTokenVerifier({ issuer: issuer.issuer });
+      const token = await issuer.sign();
+      issuer.jwksCacheControl = 'public, max-age=1';
+      const before = issuer.jwksFetches;
+      await verifier.verify(token);
+      await verifier.verify(token);
+      assert.equal(issuer.jwksFetches - before, 1);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await verifier.verify(token);
+      assert.equal(issuer.jwksFetches - before, 2);
+      issuer.jwksCacheControl = 'no-store';
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await verifier.verify(token);
+      await verifier.verify(token);
+      assert.equal(issuer.jwksFetches - before, 4);
+      issuer.jwksCacheControl = undefined;
+    });
+    it("accepts an iat up to the server's 60 seconds ahead (another instance's clock)", async () => {
+      assert.equal(
+        (await verify(await issuer.sign({ iat: Math.floor(Date.now() / 1000) + 30 }))).scope,
+        'api',
+      );
+      await rejectsWith(
+        verify(await issuer.sign({ iat: Math.floor(Date.now() / 1000) + 90 })),
+        'invalid_token',
+        /iat/,
+      );
+    });
+    it('refuses an aud array even when it holds the audience, as the server does', async () => {
+      await rejectsWith(
+        verify(await issuer.sign({ aud: [issuer.issuer, 'https://other.example'] })),
+        'invalid_token',
+        /aud/,
+      );
+      await rejectsWith(verify(await issuer.sign({ aud: [issuer.issuer] })), 'invalid_token', /aud/);
+    });
     it('refuses an unsigned token (alg none)', async () => {
       const good = await issuer.sign();
       const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: 'hand-made' })).toString(

@@ -192,3 +192,32 @@ describe('lean-auth mcp through the SDK client over stdio', { timeout: 120_000 }
     }
   });
 });
+
+describe('lean-auth mcp for a server whose TOKEN_AUDIENCE is not its issuer', { timeout: 60_000 }, () => {
+  it('verifies its tokens with LEAN_AUTH_AUDIENCE', async () => {
+    const audience = 'https://api.example.com';
+    const kit = await startKitServer({ TOKEN_AUDIENCE: audience });
+    const env = {
+      LEAN_AUTH_URL: kit.issuer,
+      LEAN_AUTH_CLIENT_ID: kit.client.clientId,
+      LEAN_AUTH_CLIENT_SECRET: kit.client.clientSecret,
+    };
+    const withAudience = await connect({ ...env, LEAN_AUTH_AUDIENCE: audience });
+    const without = await connect(env);
+    try {
+      const token = await kit.issueToken();
+      const verify = (client: Client) =>
+        client.callTool({ name: 'verify_access_token', arguments: { token } }) as Promise<CallToolResult>;
+      const verified = json(await verify(withAudience));
+      assert.equal(verified.valid, true);
+      assert.equal(verified.claims.aud, audience);
+      const refused = await verify(without);
+      assert.equal(refused.isError, true);
+      assert.match(json(refused).error_description, /aud/);
+    } finally {
+      await withAudience.close();
+      await without.close();
+      await kit.close();
+    }
+  });
+});

@@ -13,7 +13,7 @@ export class TokenRequestError extends Error {
   }
 }
 
-/** The server could not be reached or kept failing (network, timeout, 5xx, 429) after every retry. */
+/** The server could not be reached or kept failing (network, timeout, 5xx, a 429 without an OAuth error) after every retry. */
 export class TokenServerUnavailableError extends Error {
   override name = 'TokenServerUnavailableError';
 }

@@ -8,7 +8,7 @@ export interface RetryPolicy {
   readonly maxDelayMs?: number;
 }
 
-/** Whether an answer is worth trying again: the server is busy (429) or in trouble (5xx). */
+/** Whether an answer may be worth trying again: busy (429, unless an OAuth error: see requestToken) or in trouble (5xx). */
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }

@@ -13,7 +13,7 @@ export interface TokenRequest {
 
 /**
  * POSTs a client-credentials request (client_secret_post, as the contract has it) and reads the
- * token; retries network errors, timeouts, 5xx and 429. Errors name the endpoint and the status,
+ * token; retries network errors, timeouts, 5xx and a 429 that is not an OAuth error. Errors name the endpoint and the status,
  * never the request's body (which holds the secret).
  */
 export async function requestToken(request: TokenRequest): Promise<ClientToken> {
@@ -24,10 +24,17 @@ export async function requestToken(request: TokenRequest): Promise<ClientToken> 
     try {
       const response = await post(request);
       if (response.ok) return await readToken(response, request.scope);
-      if (!isRetryableStatus(response.status)) throw await refusal(response);
+      if (!isRetryableStatus(response.status)) throw refusal(response.status, await errorBody(response));
+      // lean-auth answers failed client authentication with 429 temporarily_unavailable once it
+      // throttles: waiting would not mend a wrong secret, so an OAuth error in a 429 is a refusal.
+      // A 429 without one (a proxy's rate limit) is retried.
+      if (response.status === 429) {
+        const body = await errorBody(response);
+        if (typeof body.error === 'string') throw refusal(response.status, body);
+      }
       retryAfter = response.headers.get('retry-after');
       lastProblem = `answered ${response.status}`;
-      await response.body?.cancel();
+      if (!response.bodyUsed) await response.body?.cancel();
     } catch (error) {
       if (error instanceof TokenRequestError) throw error;
       lastProblem =
@@ -53,6 +60,8 @@ function post(request: TokenRequest): Promise<Response> {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: body.toString(),
+    // A 307/308 would re-POST the secret to wherever it points: a redirect is answered as a refusal.
+    redirect: 'manual',
     signal: AbortSignal.timeout(request.timeoutMs),
   });
 }
@@ -71,12 +80,22 @@ async function readToken(response: Response, requestedScope: string): Promise<Cl
   };
 }
 
-async function refusal(response: Response): Promise<TokenRequestError> {
-  const body = (await response.json().catch(() => ({}))) as { error?: unknown; error_description?: unknown };
+interface ErrorBody {
+  readonly error?: unknown;
+  readonly error_description?: unknown;
+}
+
+/** An RFC 6749 §5.2 error body, or {} when the body is not JSON. */
+async function errorBody(response: Response): Promise<ErrorBody> {
+  const body: unknown = await response.json().catch(() => ({}));
+  return typeof body === 'object' && body !== null ? body : {};
+}
+
+function refusal(status: number, body: ErrorBody): TokenRequestError {
   return new TokenRequestError(
-    typeof body.error === 'string' ? body.error : `http_${response.status}`,
+    typeof body.error === 'string' ? body.error : `http_${status}`,
     typeof body.error_description === 'string' ? body.error_description : undefined,
-    response.status,
+    status,
   );
 }
 

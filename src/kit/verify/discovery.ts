@@ -8,7 +8,8 @@ export interface ServerMetadata {
 
 /**
  * Reads `<issuer>/.well-known/oauth-authorization-server` (RFC 8414 §3) and checks that it names the
- * same issuer (§3.3: otherwise another server's keys could be trusted).
+ * same issuer (§3.3: otherwise another server's keys could be trusted) and that its endpoints share
+ * the issuer's origin.
  */
 export async function discover(issuer: string, timeoutMs = 10_000): Promise<ServerMetadata> {
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/oauth-authorization-server`;
@@ -24,5 +25,20 @@ export async function discover(issuer: string, timeoutMs = 10_000): Promise<Serv
   if (typeof metadata.jwks_uri !== 'string' || typeof metadata.token_endpoint !== 'string') {
     throw new Error(`discovery at ${url} has no jwks_uri or token_endpoint`);
   }
+  // The token endpoint gets the client secret and the JWKS decides which signatures we trust: a
+  // document that points them at another origin (scheme, host and port) is not believed.
+  const origin = new URL(issuer).origin;
+  for (const name of ['token_endpoint', 'jwks_uri', 'introspection_endpoint'] as const) {
+    const value = metadata[name];
+    if (value !== undefined && originOf(value) !== origin) {
+      throw new Error(
+        `discovery at ${url} puts ${name} at '${value}', outside the issuer's origin ${origin}`,
+      );
+    }
+  }
   return metadata as ServerMetadata;
+}
+
+function originOf(url: string): string | undefined {
+  return URL.canParse(url) ? new URL(url).origin : undefined;
 }

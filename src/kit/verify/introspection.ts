@@ -42,10 +42,14 @@ export class Introspector {
     const now = Date.now();
     let cached = this.answers.get(key);
     if (cached === undefined || cached.until <= now) {
-      cached = { until: now + (this.options.cacheMs ?? 5_000), claims: await this.ask(token) };
+      const claims = await this.ask(token);
+      // Kept a few seconds, and never past the token's exp. RFC 7662 makes exp optional: an active
+      // answer without one is only believed for those few seconds, then asked again.
+      const exp = typeof claims?.exp === 'number' ? claims.exp * 1000 : Number.POSITIVE_INFINITY;
+      cached = { until: Math.min(now + (this.options.cacheMs ?? 5_000), exp), claims };
       this.remember(key, cached);
     }
-    if (cached.claims === undefined || cached.claims.exp * 1000 <= now) {
+    if (cached.claims === undefined || cached.until <= now) {
       throw new BearerTokenError(
         'invalid_token',
         'the access token is not active (revoked, expired or unknown)',
@@ -63,6 +67,8 @@ export class Introspector {
         accept: 'application/json',
       },
       body: new URLSearchParams({ token }).toString(),
+      // Never follow a redirect: it would carry our credentials (Authorization) to wherever it points.
+      redirect: 'manual',
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
     });
     // Our own credentials refused, or the server in trouble: not the token's fault, so not a 401.

@@ -3,7 +3,11 @@ import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters
 type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
 
 export interface RemoteKeySetOptions {
-  /** How long a fetched JWKS is used before it is fetched again regardless. Default 10 minutes. */
+  /**
+   * The longest a fetched JWKS is kept, whatever its Cache-Control says. Default 10 minutes. Below
+   * it, the response's `max-age` rules (60 s without one): the server promises that a withdrawn key
+   * stops being trusted within its max-age, and keeping the keys longer would break that promise.
+   */
   readonly maxAgeMs?: number;
   /** The shortest time between two fetches caused by an unknown `kid`. Default 1 second. */
   readonly minRefetchIntervalMs?: number;
@@ -20,6 +24,7 @@ export interface RemoteKeySetOptions {
 export class RemoteKeySet {
   private keys: LocalKeySet | undefined;
   private fetchedAt = Number.NEGATIVE_INFINITY;
+  private keptForMs = 0;
   private fetching: Promise<LocalKeySet> | undefined;
   private readonly maxAgeMs: number;
   private readonly minRefetchIntervalMs: number;
@@ -37,7 +42,7 @@ export class RemoteKeySet {
   /** jose's key resolver (a JWTVerifyGetKey). */
   readonly getKey = async (header: JWSHeaderParameters, token: Parameters<LocalKeySet>[1]) => {
     const keys =
-      this.keys !== undefined && Date.now() - this.fetchedAt < this.maxAgeMs
+      this.keys !== undefined && Date.now() - this.fetchedAt < this.keptForMs
         ? this.keys
         : await this.refresh();
     try {
@@ -65,6 +70,22 @@ export class RemoteKeySet {
     if (!response.ok) throw new Error(`the JWKS at ${this.jwksUri} answered ${response.status}`);
     this.keys = createLocalJWKSet((await response.json()) as JSONWebKeySet);
     this.fetchedAt = Date.now();
+    this.keptForMs = Math.min(this.maxAgeMs, maxAgeMsOf(response.headers.get('cache-control')));
     return this.keys;
   }
+}
+
+/** Without a max-age we keep the keys a minute, as lean-auth's own JWKS asks (JWKS_MAX_AGE_SECONDS). */
+const DEFAULT_MAX_AGE_MS = 60_000;
+
+/** Cache-Control's `max-age` (RFC 9111 §5.2.2.1) in milliseconds; `no-store`/`no-cache` are 0. */
+function maxAgeMsOf(cacheControl: string | null): number {
+  if (cacheControl === null) return DEFAULT_MAX_AGE_MS;
+  const directives = cacheControl
+    .toLowerCase()
+    .split(',')
+    .map((d) => d.trim());
+  if (directives.includes('no-store') || directives.includes('no-cache')) return 0;
+  const maxAge = directives.find((d) => d.startsWith('max-age='))?.slice('max-age='.length);
+  return maxAge !== undefined && /^\d+$/.test(maxAge) ? Number(maxAge) * 1000 : DEFAULT_MAX_AGE_MS;
 }

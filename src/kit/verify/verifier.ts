@@ -8,8 +8,13 @@ import { RemoteKeySet, type RemoteKeySetOptions } from './remote-key-set.js';
 /** Every algorithm lean-auth signs with (SIGNING_ALG). */
 export const ACCESS_TOKEN_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 
-/** Clock skew tolerated on `exp` and `iat`, in seconds. */
+/** Clock skew tolerated on `exp`, in seconds. */
 const CLOCK_TOLERANCE_SECONDS = 5;
+/**
+ * How far in the future an `iat` may lie: the server's own IAT_CLOCK_SKEW_SECONDS (its instances'
+ * clocks may differ by that much), so that a token the server accepts is not refused here.
+ */
+const IAT_CLOCK_SKEW_SECONDS = 60;
 
 export interface VerifierOptions {
   /** The authorization server's issuer identifier, e.g. https://auth.example.com. */
@@ -68,7 +73,11 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
   };
 }
 
-/** RFC 9068 §4: typ at+jwt, a signature by one of the issuer's keys, iss, aud, exp and iat. */
+/**
+ * RFC 9068 §4: typ at+jwt, a signature by one of the issuer's keys, iss, aud, exp and iat. The
+ * server checks its own tokens by the same rules in src/oauth/verify-access-token.ts (the kit cannot
+ * import server code): keep the two alike.
+ */
 async function verifySignedToken(
   token: string,
   keys: RemoteKeySet,
@@ -87,7 +96,11 @@ async function verifySignedToken(
     if (typeof payload.scope !== 'string' || typeof payload.client_id !== 'string') {
       throw new BearerTokenError('invalid_token', 'the access token has no scope or client_id string');
     }
-    if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) {
+    // lean-auth issues one audience, as a string; an array that merely contains it is not its token.
+    if (payload.aud !== audience) {
+      throw new BearerTokenError('invalid_token', "the access token's aud claim is not a single string");
+    }
+    if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + IAT_CLOCK_SKEW_SECONDS) {
       throw new BearerTokenError('invalid_token', 'the access token was issued in the future (iat)');
     }
     return payload as AccessTokenClaims;
