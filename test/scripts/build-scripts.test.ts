@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/test-server.js';
 
 // dist/test/scripts/ → the repository root is three up; the scripts are plain JavaScript there.
 const scripts = new URL('../../../scripts/', import.meta.url);
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const { staleness } = (await import(new URL('ensure-built.mjs', scripts).href)) as {
   staleness(root: string, stamp: string): string | undefined;
 };
@@ -87,6 +89,18 @@ describe('scripts/build.mjs removes the compiled files of deleted sources, and o
       );
     } finally {
       temp.remove();
+    }
+  });
+});
+
+describe('scripts/build.mjs copies the files the dashboard serves as they are', () => {
+  it('dist/ holds the dashboard script and styles beside the code that serves them', () => {
+    // The server reads them next to its own module, so a copy of dist/ (the bench's snapshot, an
+    // installed package) runs wherever it is; they were once read from src/ under the working folder.
+    for (const name of ['dashboard.js', 'dashboard.css']) {
+      const source = join(REPO, 'src/http/dashboard/assets', name);
+      const built = join(REPO, 'dist/src/http/dashboard/assets', name);
+      assert.equal(readFileSync(built, 'utf8'), readFileSync(source, 'utf8'), name);
     }
   });
 });

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 
-/** The package's root, from dist/src/http/dashboard/ where this runs. */
-const ROOT = new URL('../../../../', import.meta.url);
+/** Our own files, copied beside the compiled code by the build (scripts/build.mjs). */
+const OWN_ASSETS = new URL('./assets/', import.meta.url);
 
 interface Asset {
   readonly type: string;
@@ -11,7 +11,7 @@ interface Asset {
 }
 
 function load(): Record<string, Asset> {
-  const own = (name: string) => readFileSync(new URL(`src/http/dashboard/assets/${name}`, ROOT));
+  const own = (name: string) => readFileSync(new URL(name, OWN_ASSETS));
   return {
     'htmx.js': {
       type: 'text/javascript; charset=utf-8',
