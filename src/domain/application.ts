@@ -1,9 +1,10 @@
+import type { ClientAuthentication } from './client-auth-method.js';
 import type { Page } from './page.js';
 import type { Status } from './status.js';
 import type { TokenClass } from './token-class.js';
 
 /** An OAuth client: what it may ask for, and for how long its tokens live. */
-export interface Application {
+export interface Application extends ClientAuthentication {
   readonly clientId: string;
   readonly name: string;
   readonly status: Status;
@@ -38,7 +39,13 @@ export interface ApplicationWithSecrets {
 export type ApplicationPatch = Partial<
   Pick<
     Application,
-    'name' | 'status' | 'tokenClasses' | 'apiTokenTtl' | 'customerTokenTtl' | 'resourceServer'
+    | 'name'
+    | 'status'
+    | 'tokenClasses'
+    | 'apiTokenTtl'
+    | 'customerTokenTtl'
+    | 'resourceServer'
+    | keyof ClientAuthentication
   >
 >;
 

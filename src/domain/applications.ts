@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { JSONWebKeySet } from 'jose';
 import {
   MAX_SECRET_GRACE_SECONDS,
   MAX_TOKEN_LIFETIME,
@@ -8,6 +9,11 @@ import {
 import type { Application, ApplicationPatch, ClientSecret } from './application.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { ChangeFeed } from './change-feed.js';
+import {
+  type ClientAuthentication,
+  type TokenEndpointAuthMethod,
+  validClientAuthentication,
+} from './client-auth-method.js';
 import { digestSecret, generateClientSecret } from './client-secrets.js';
 import type { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
@@ -26,6 +32,10 @@ export interface ApplicationSettings {
   customerTokenTtl?: number | null | undefined;
   /** May introspect every application's tokens. */
   resourceServer?: boolean | undefined;
+  /** RFC 7591 name; null returns to either client secret method. */
+  tokenEndpointAuthMethod?: string | null | undefined;
+  jwks?: JSONWebKeySet | null | undefined;
+  jwksUri?: string | null | undefined;
 }
 
 export interface RotatedSecret {
@@ -67,6 +77,7 @@ export class Applications {
       apiTokenTtl: validLifetime('api', settings.apiTokenTtl ?? null),
       customerTokenTtl: validLifetime('customer', settings.customerTokenTtl ?? null),
       resourceServer: settings.resourceServer ?? false,
+      ...clientAuthentication(settings, NO_CLIENT_AUTHENTICATION),
       createdAt: now,
       updatedAt: now,
     };
@@ -99,7 +110,7 @@ export class Applications {
   }
 
   async update(clientId: string, settings: ApplicationSettings, actor: string): Promise<Application> {
-    const patch: ApplicationPatch = {
+    const patch = (before: Application): ApplicationPatch => ({
       ...(settings.name !== undefined && { name: validName(settings.name) }),
       ...(settings.tokenClasses !== undefined && { tokenClasses: validTokenClasses(settings.tokenClasses) }),
       ...(settings.apiTokenTtl !== undefined && { apiTokenTtl: validLifetime('api', settings.apiTokenTtl) }),
@@ -107,16 +118,17 @@ export class Applications {
         customerTokenTtl: validLifetime('customer', settings.customerTokenTtl),
       }),
       ...(settings.resourceServer !== undefined && { resourceServer: settings.resourceServer }),
-    };
+      ...(changesClientAuthentication(settings) && clientAuthentication(settings, before)),
+    });
     return this.patch(clientId, patch, 'application.update', actor);
   }
 
   disable(clientId: string, actor: string): Promise<Application> {
-    return this.patch(clientId, { status: 'disabled' }, 'application.disable', actor);
+    return this.patch(clientId, () => ({ status: 'disabled' }), 'application.disable', actor);
   }
 
   enable(clientId: string, actor: string): Promise<Application> {
-    return this.patch(clientId, { status: 'active' }, 'application.enable', actor);
+    return this.patch(clientId, () => ({ status: 'active' }), 'application.enable', actor);
   }
 
   /**
@@ -164,14 +176,15 @@ export class Applications {
 
   private async patch(
     clientId: string,
-    patch: ApplicationPatch,
+    /** The change, made from the application as it is inside the transaction. */
+    patch: (before: Application) => ApplicationPatch,
     action: string,
     actor: string,
   ): Promise<Application> {
     if (!isUuid(clientId)) throw notFound(clientId);
     const updated = await this.store.transaction(async (tx) => {
       const before = await tx.findApplication(clientId);
-      const after = before && (await tx.updateApplication(clientId, patch, this.clock.now()));
+      const after = before && (await tx.updateApplication(clientId, patch(before), this.clock.now()));
       if (!before || !after) throw notFound(clientId);
       await this.audit.record(tx, {
         actor,
@@ -185,6 +198,40 @@ export class Applications {
     this.feed.publish({ entity: 'application', id: clientId });
     return updated;
   }
+}
+
+const NO_CLIENT_AUTHENTICATION: ClientAuthentication = {
+  tokenEndpointAuthMethod: null,
+  jwks: null,
+  jwksUri: null,
+};
+
+function changesClientAuthentication(settings: ApplicationSettings): boolean {
+  return (
+    settings.tokenEndpointAuthMethod !== undefined ||
+    settings.jwks !== undefined ||
+    settings.jwksUri !== undefined
+  );
+}
+
+/**
+ * The settings laid over what the application has, checked as a whole. Keys a new method has no
+ * use for are dropped unless given again, so moving back to client secrets is one setting.
+ */
+function clientAuthentication(
+  settings: ApplicationSettings,
+  before: ClientAuthentication,
+): ClientAuthentication {
+  const method =
+    settings.tokenEndpointAuthMethod === undefined
+      ? before.tokenEndpointAuthMethod
+      : (settings.tokenEndpointAuthMethod as TokenEndpointAuthMethod | null);
+  const keep = method === before.tokenEndpointAuthMethod;
+  return validClientAuthentication({
+    tokenEndpointAuthMethod: method,
+    jwks: settings.jwks !== undefined ? settings.jwks : keep ? before.jwks : null,
+    jwksUri: settings.jwksUri !== undefined ? settings.jwksUri : keep ? before.jwksUri : null,
+  });
 }
 
 function notFound(clientId: string): DomainError {

@@ -1,4 +1,5 @@
 import type { Client } from '../domain/client.js';
+import type { TokenEndpointAuthMethod } from '../domain/client-auth-method.js';
 import { secretMatches } from '../domain/client-secrets.js';
 import { invalidClient, invalidRequest, OAuthError } from './errors.js';
 import { decodeFormComponent, type FormParameters } from './form-body.js';
@@ -139,8 +140,22 @@ export async function authenticateClient(
     }
     throw invalidClient(AUTHENTICATION_FAILED, basic, detail);
   }
+  refuseOtherMethod(client, credentials.method);
   if (!client.active) throw invalidClient('the application is disabled', basic);
   return client;
+}
+
+/**
+ * Refuses a method the application is not registered for. Called only once the credentials proved
+ * the client: naming its method to anyone holding just a client_id would tell an unknown id from
+ * a known one, and which method to attack.
+ */
+function refuseOtherMethod(client: Client, method: TokenEndpointAuthMethod): void {
+  if (client.authMethods.includes(method)) return;
+  throw invalidClient(
+    `this application authenticates with ${client.authMethods.join(' or ')}, not ${method}`,
+    method === 'client_secret_basic',
+  );
 }
 
 function parseBasicAuthorization(header: string): ClientCredentials {

@@ -121,6 +121,9 @@ describe('ClientDirectory', () => {
       apiTokenTtl: null,
       customerTokenTtl: null,
       resourceServer: false,
+      tokenEndpointAuthMethod: null,
+      jwks: null,
+      jwksUri: null,
       createdAt: now,
       updatedAt: now,
     };

@@ -24,6 +24,8 @@ function context(wait: number) {
     lifetimes: { api: 3600, customer: 3600 },
     secrets: [{ digest: digestSecret('right'), expiresAt: null }],
     resourceServer: false,
+    authMethods: ['client_secret_basic', 'client_secret_post'],
+    jwks: null,
   };
   const recorded: string[] = [];
   const lookups: string[] = [];

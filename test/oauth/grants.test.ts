@@ -24,6 +24,8 @@ function contextWith(client: Partial<Client> = {}): OAuthContext & { lookups: st
     lifetimes: { api: 3600, customer: 1800 },
     secrets: [{ digest: digestSecret('current'), expiresAt: null }],
     resourceServer: false,
+    authMethods: ['client_secret_basic', 'client_secret_post'],
+    jwks: null,
     ...client,
   };
   return {

@@ -19,6 +19,9 @@ function application(): Application {
     apiTokenTtl: null,
     customerTokenTtl: null,
     resourceServer: false,
+    tokenEndpointAuthMethod: null,
+    jwks: null,
+    jwksUri: null,
     createdAt: T0,
     updatedAt: T0,
   };

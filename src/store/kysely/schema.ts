@@ -12,6 +12,11 @@ export interface Database {
     customer_token_ttl: number | null;
     /** 1 when the application may introspect any token (a resource server), else 0. */
     resource_server: number;
+    /** RFC 7591 name; null for either client secret method. */
+    token_endpoint_auth_method: string | null;
+    /** The public JWKS as JSON text. */
+    jwks: string | null;
+    jwks_uri: string | null;
     created_at: number;
     updated_at: number;
   };

@@ -3,6 +3,7 @@ import { initial } from './0001-initial.js';
 import { lifecycle } from './0002-lifecycle.js';
 import { sandboxSecrets } from './0003-sandbox-secrets.js';
 import { tombstones } from './0004-tombstones.js';
+import { clientAuthentication } from './0006-client-authentication.js';
 
 /** Every migration, in order; the names are recorded in the database and must never change. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-lifecycle': lifecycle,
   '0003-sandbox-secrets': sandboxSecrets,
   '0004-tombstones': tombstones,
+  '0006-client-authentication': clientAuthentication,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,95 @@
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import type { JSONWebKeySet, JWK } from 'jose';
+import { DomainError } from './domain-error.js';
+
+/** RFC 7591 `token_endpoint_auth_method` names: how an application proves who it is. */
+export const TOKEN_ENDPOINT_AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
+] as const;
+export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
+
+/** The methods an application without a registered one may use: either secret method, as always. */
+const SECRET_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
+
+/** Names RFC 7591 defines that this server does not implement yet: refused when registered. */
+const NOT_YET_SUPPORTED: readonly TokenEndpointAuthMethod[] = [
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
+];
+
+/** How an application authenticates, with the public keys private_key_jwt checks assertions against. */
+export interface ClientAuthentication {
+  /** null: either client_secret_basic or client_secret_post (what every application could do before). */
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod | null;
+  /** Public keys, inline (RFC 7591 `jwks`). */
+  readonly jwks: JSONWebKeySet | null;
+  /** Where the public keys are published (RFC 7591 `jwks_uri`). */
+  readonly jwksUri: string | null;
+}
+
+export const MAX_JWKS_KEYS = 10;
+/** Members of a private or symmetric JWK (RFC 7518 §6): a JWKS registered here must hold none. */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+const ASYMMETRIC_KEY_TYPES = ['RSA', 'EC', 'OKP'];
+
+/** The methods a request may use for this application. */
+export function allowedMethods(method: TokenEndpointAuthMethod | null): readonly TokenEndpointAuthMethod[] {
+  return method === null ? SECRET_METHODS : [method];
+}
+
+/** Checks a method and its keys together: each method has the metadata it needs, and no other. */
+export function validClientAuthentication(settings: ClientAuthentication): ClientAuthentication {
+  const { tokenEndpointAuthMethod: method, jwks, jwksUri } = settings;
+  if (method !== null && !TOKEN_ENDPOINT_AUTH_METHODS.includes(method)) {
+    throw invalid(`token_endpoint_auth_method must be one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`);
+  }
+  if (method !== null && NOT_YET_SUPPORTED.includes(method)) {
+    throw invalid(`token_endpoint_auth_method ${method} is not supported by this server yet`);
+  }
+  if (jwksUri !== null) {
+    throw invalid('jwks_uri is not supported by this server yet: register the keys inline as jwks');
+  }
+  if (method === 'private_key_jwt') {
+    if (jwks === null) throw invalid('private_key_jwt needs the application’s public keys: jwks');
+    return { tokenEndpointAuthMethod: method, jwks: validJwks(jwks), jwksUri: null };
+  }
+  if (jwks !== null) {
+    throw invalid('jwks is only for token_endpoint_auth_method private_key_jwt');
+  }
+  return { tokenEndpointAuthMethod: method, jwks: null, jwksUri: null };
+}
+
+function validJwks(jwks: JSONWebKeySet): JSONWebKeySet {
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys)) {
+    throw invalid('jwks must be a JSON Web Key Set: an object with a keys array');
+  }
+  if (jwks.keys.length === 0 || jwks.keys.length > MAX_JWKS_KEYS) {
+    throw invalid(`jwks must hold from 1 to ${MAX_JWKS_KEYS} keys, got ${jwks.keys.length}`);
+  }
+  jwks.keys.forEach(validPublicKey);
+  return { keys: jwks.keys.map((key) => ({ ...key })) };
+}
+
+function validPublicKey(key: JWK, index: number): void {
+  if (typeof key !== 'object' || key === null || Array.isArray(key)) {
+    throw invalid(`jwks.keys[${index}] is not a JSON object`);
+  }
+  if (!ASYMMETRIC_KEY_TYPES.includes(String(key.kty))) {
+    throw invalid(`jwks.keys[${index}]: kty must be RSA, EC or OKP (a public key), got ${String(key.kty)}`);
+  }
+  const secret = PRIVATE_MEMBERS.find((member) => member in key);
+  if (secret !== undefined) {
+    throw invalid(`jwks.keys[${index}] holds private key material (${secret}): register public keys only`);
+  }
+  try {
+    createPublicKey({ key: key as JsonWebKey, format: 'jwk' });
+  } catch {
+    throw invalid(`jwks.keys[${index}] is not a valid ${String(key.kty)} public key`);
+  }
+}
+
+const invalid = (message: string) => new DomainError('invalid', message);
