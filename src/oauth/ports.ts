@@ -3,6 +3,7 @@ import type { Client } from '../domain/client.js';
 import type { Clock } from '../domain/clock.js';
 import type { Customer } from '../domain/customer.js';
 import type { JwsSigner } from '../domain/jws-signer.js';
+import type { ReplayCache } from '../domain/replay-cache.js';
 
 /**
  * What the OAuth endpoints need from the rest of the server. The token endpoint uses only
@@ -22,6 +23,8 @@ export interface OAuthContext {
     revoke(token: { jti: string; clientId: string; expiresAt: number }): Promise<void>;
     isRevoked(jti: string): Promise<boolean>;
   };
+  /** The jti of every client assertion accepted, until it expires (RFC 7523 §3). */
+  readonly assertionReplays: ReplayCache;
   readonly clock: Clock;
   readonly issuer: string;
   readonly audience: string;

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '../../src/domain/client.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
-import type { ClientAuthMethodName } from '../../src/oauth/client-authentication.js';
 import {
   AUTHENTICATION_FAILED,
   authenticateClient,
@@ -39,6 +38,8 @@ function context(wait: number) {
       },
     },
     clock: new FakeClock(),
+    issuer: 'http://localhost',
+    assertionReplays: { firstUse: async () => true },
     failedAuthentications: {
       record: (id: string, address: string) => {
         recorded.push(`${id}@${address}`);
@@ -61,7 +62,7 @@ const attempt = (
   clientId: string,
   clientSecret: string,
   wait: number,
-  method: ClientAuthMethodName = 'client_secret_post',
+  method: 'client_secret_basic' | 'client_secret_post' = 'client_secret_post',
 ) => {
   const ctx = context(wait);
   return { ctx, result: authenticateClient({ clientId, clientSecret, method }, ADDRESS, ctx) };

@@ -46,6 +46,7 @@ function contextWith(client: Partial<Client> = {}): OAuthContext & { lookups: st
       },
     },
     keys: { activeSigner: () => signer, jwks: () => ({ keys: [] }) },
+    assertionReplays: { firstUse: async () => true },
     failedAuthentications: {
       record: (clientId, sourceIp) => {
         failures.push(`${clientId}@${sourceIp}`);
