@@ -1,5 +1,4 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { MemoryReplayCache } from '../domain/replay-cache.js';
 import type { AdminOptions } from '../http/admin/admin-context.js';
 import { buildApp, type PublicOptions } from '../http/build-app.js';
 import type { Services } from './services.js';
@@ -14,8 +13,7 @@ export function publicOptions(services: Services): PublicOptions {
       keys,
       failedAuthentications: services.clientFailures,
       revocations: services.revocations,
-      // One process's memory: an assertion replayed to another instance is not caught (yet).
-      assertionReplays: new MemoryReplayCache(() => services.clock.now()),
+      assertionReplays: services.assertionReplays,
       clock: services.clock,
       issuer: config.issuer,
       audience: config.tokenAudience,

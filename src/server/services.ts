@@ -17,11 +17,13 @@ import { CustomerDirectory } from '../domain/customer-directory.js';
 import { Customers } from '../domain/customers.js';
 import { Deletions } from '../domain/deletions.js';
 import { ADMIN_AUTHENTICATION_FAILED, FailedAuthentications } from '../domain/failed-authentications.js';
+import type { ReplayCache } from '../domain/replay-cache.js';
 import { JWKS_MAX_AGE_SECONDS, SigningKeys } from '../domain/signing-keys.js';
 import type { Store } from '../domain/store.js';
 import { TokenRevocations } from '../domain/token-revocations.js';
 import { openStore } from '../store/open-store.js';
 import { keyEncryptionKeyOf } from './key-encryption-key.js';
+import { openReplayCache } from './replay-cache.js';
 
 export interface ServiceLogger {
   warn(message: string): void;
@@ -59,6 +61,8 @@ export interface Services {
   readonly clientFailures: AuthenticationFailures;
   readonly adminFailures: AuthenticationFailures;
   readonly auditRetention: AuditRetention;
+  /** The jti of accepted client assertions (private_key_jwt), shared through Redis with REDIS_URL. */
+  readonly assertionReplays: ReplayCache;
   /**
    * What a long-running server does beside answering requests (a one-shot CLI command does none
    * of it): follow other processes' changes, hold every application in the client directory
@@ -104,6 +108,7 @@ export async function openServices(
   );
   const stops: (() => void)[] = [];
   const shared = await sharedThrottleCounters(config);
+  const assertionReplays = await openReplayCache(config, clock);
   const onError = reportError('shared throttling counters failed');
   const clientThrottle = new AuthThrottle(clock, {
     namespace: 'client',
@@ -147,6 +152,7 @@ export async function openServices(
     clientFailures: new AuthenticationFailures(clientThrottle, failedAuthentications),
     adminFailures: new AuthenticationFailures(adminThrottle, failedAdminAuthentications),
     auditRetention,
+    assertionReplays,
 
     runInBackground() {
       if (stops.length > 0) return;
@@ -182,6 +188,7 @@ export async function openServices(
         await failures.stop().catch(reportError('writing failed authentications failed'));
       }
       await shared?.close();
+      await assertionReplays.close();
       await store.close();
     },
   };
