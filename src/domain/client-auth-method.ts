@@ -50,20 +50,26 @@ export function validClientAuthentication(settings: ClientAuthentication): Clien
   if (method !== null && NOT_YET_SUPPORTED.includes(method)) {
     throw invalid(`token_endpoint_auth_method ${method} is not supported by this server yet`);
   }
-  if (jwksUri !== null) {
-    throw invalid('jwks_uri is not supported by this server yet: register the keys inline as jwks');
-  }
   if (method === 'private_key_jwt') {
-    if (jwks === null) throw invalid('private_key_jwt needs the application’s public keys: jwks');
-    return { tokenEndpointAuthMethod: method, jwks: validJwks(jwks), jwksUri: null };
+    if (jwks !== null && jwksUri !== null) throw invalid('give jwks or jwks_uri, not both');
+    if (jwks === null && jwksUri === null) {
+      throw invalid('private_key_jwt needs the application’s public keys: jwks or jwks_uri');
+    }
+    return {
+      tokenEndpointAuthMethod: method,
+      jwks: jwks === null ? null : validPublicJwks(jwks),
+      jwksUri: jwksUri === null ? null : validJwksUri(jwksUri),
+    };
   }
-  if (jwks !== null) {
-    throw invalid('jwks is only for token_endpoint_auth_method private_key_jwt');
+  if (jwks !== null || jwksUri !== null) {
+    throw invalid('jwks and jwks_uri are only for token_endpoint_auth_method private_key_jwt');
   }
   return { tokenEndpointAuthMethod: method, jwks: null, jwksUri: null };
 }
 
-function validJwks(jwks: JSONWebKeySet): JSONWebKeySet {
+/** A JWK Set of public signing keys, as registered inline or fetched from a jwks_uri. */
+export function validPublicJwks(value: unknown): JSONWebKeySet {
+  const jwks = value as JSONWebKeySet;
   if (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys)) {
     throw invalid('jwks must be a JSON Web Key Set: an object with a keys array');
   }
@@ -90,6 +96,23 @@ function validPublicKey(key: JWK, index: number): void {
   } catch {
     throw invalid(`jwks.keys[${index}] is not a valid ${String(key.kty)} public key`);
   }
+}
+
+/** Where the keys are fetched from; whether it may be reached is the fetcher's check (SSRF). */
+function validJwksUri(uri: string): string {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw invalid('jwks_uri must be an absolute https URL');
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || uri.length > 2000) {
+    throw invalid('jwks_uri must be an absolute https URL of at most 2000 characters');
+  }
+  if (url.username !== '' || url.password !== '' || url.hash !== '') {
+    throw invalid('jwks_uri must carry no credentials and no fragment');
+  }
+  return url.toString();
 }
 
 const invalid = (message: string) => new DomainError('invalid', message);

@@ -17,6 +17,8 @@ export interface Client {
   readonly authMethods: readonly TokenEndpointAuthMethod[];
   /** The public keys its private_key_jwt assertions are signed with; null for other methods. */
   readonly jwks: JSONWebKeySet | null;
+  /** Where its public keys are published instead, fetched and cached by the server. */
+  readonly jwksUri: string | null;
 }
 
 /** The Client an application and its live secrets make: a pure projection, no I/O. */
@@ -40,6 +42,7 @@ export function toClient(
     resourceServer: application.resourceServer,
     authMethods: allowedMethods(application.tokenEndpointAuthMethod),
     jwks: application.jwks,
+    jwksUri: application.jwksUri,
   };
 }
 

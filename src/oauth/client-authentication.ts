@@ -41,7 +41,7 @@ export const MAX_CLIENT_ID_LENGTH = 36;
 
 type AuthenticationContext = Pick<
   OAuthContext,
-  'clients' | 'clock' | 'failedAuthentications' | 'issuer' | 'assertionReplays'
+  'clients' | 'clock' | 'failedAuthentications' | 'issuer' | 'assertionReplays' | 'clientKeys'
 >;
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -1,4 +1,5 @@
 import type { JsonWebKey } from 'node:crypto';
+import type { JSONWebKeySet } from 'jose';
 import type { Client } from '../domain/client.js';
 import type { Clock } from '../domain/clock.js';
 import type { Customer } from '../domain/customer.js';
@@ -23,6 +24,11 @@ export interface OAuthContext {
     revoke(token: { jti: string; clientId: string; expiresAt: number }): Promise<void>;
     isRevoked(jti: string): Promise<boolean>;
   };
+  /**
+   * A client's public keys for private_key_jwt: inline, or from its jwks_uri (cached; fetched only
+   * on a cold cache or a kid the cached set lacks).
+   */
+  readonly clientKeys: { keysOf(client: Client, kid: string | undefined): Promise<JSONWebKeySet | null> };
   /** The jti of every client assertion accepted, until it expires (RFC 7523 §3). */
   readonly assertionReplays: ReplayCache;
   readonly clock: Clock;

@@ -24,7 +24,7 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 /** Far above any real assertion (an RS256 one with an x5c chain is under 8 KB). */
 const MAX_ASSERTION_LENGTH = 16_384;
 
-export type AssertionContext = Pick<OAuthContext, 'clock' | 'issuer' | 'assertionReplays'>;
+export type AssertionContext = Pick<OAuthContext, 'clock' | 'issuer' | 'assertionReplays' | 'clientKeys'>;
 
 /** The assertion and the client it names, checked for form only. */
 export function readClientAssertion(parameters: FormParameters): { clientId: string; assertion: string } {
@@ -73,9 +73,8 @@ export async function assertionProves(
 ): Promise<boolean> {
   const header = decodeProtectedHeader(assertion);
   const alg = header.alg as AssertionAlg;
-  const jwk = client?.jwks?.keys.find(
-    (k) => (header.kid === undefined || k.kid === header.kid) && fits(k, alg),
-  );
+  const jwks = client === null ? null : await context.clientKeys.keysOf(client, header.kid);
+  const jwk = jwks?.keys.find((k) => (header.kid === undefined || k.kid === header.kid) && fits(k, alg));
   const tokenEndpoint = `${context.issuer}${TOKEN_PATH}`;
   let claims: { exp?: number; jti?: string };
   try {

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AdminOptions } from '../http/admin/admin-context.js';
 import { buildApp, type PublicOptions } from '../http/build-app.js';
+import { RemoteJwks } from './remote-jwks.js';
 import type { Services } from './services.js';
 
 /** The public surface over the services: the token endpoint reads only caches and the in-memory key. */
@@ -14,6 +15,11 @@ export function publicOptions(services: Services): PublicOptions {
       failedAuthentications: services.clientFailures,
       revocations: services.revocations,
       assertionReplays: services.assertionReplays,
+      clientKeys: new RemoteJwks({
+        allowPrivate: config.jwksUriAllowPrivate,
+        requireHttps: config.env === 'production',
+        now: () => services.clock.now(),
+      }),
       clock: services.clock,
       issuer: config.issuer,
       audience: config.tokenAudience,

@@ -30,6 +30,7 @@ function authenticator(f: DomainFixture) {
         clock: f.clock,
         issuer: 'http://localhost',
         assertionReplays: new MemoryReplayCache(() => f.clock.now()),
+        clientKeys: { keysOf: async () => null },
         failedAuthentications: {
           record: (id) => {
             failures.push(id);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID, webcrypto } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import * as client from 'openid-client';
@@ -35,7 +37,7 @@ describe('private_key_jwt (RFC 7523) with openid-client', { timeout: 60_000 }, (
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
     server = await startServer(
-      testConfig(temp.dir, { PORT: String(port), ISSUER: issuer }),
+      testConfig(temp.dir, { PORT: String(port), ISSUER: issuer, JWKS_URI_ALLOW_PRIVATE: 'true' }),
       pino({ level: 'silent' }),
     );
     keys = await Promise.all(['ES256', 'EdDSA', 'RS256', 'PS256'].map(key));
@@ -218,6 +220,37 @@ describe('private_key_jwt (RFC 7523) with openid-client', { timeout: 60_000 }, (
     assert.match(both.body.error_description ?? '', /use one method/);
     const garbage = await withAssertion('not.a.jwt');
     assert.match(garbage.body.error_description ?? '', /not a signed JWT/);
+  });
+
+  it('verifies with keys published at a jwks_uri (on loopback, allowed by JWKS_URI_ALLOW_PRIVATE)', async () => {
+    const k = await key('ES256');
+    const published = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ keys: [k.publicJwk] }));
+    });
+    await new Promise<void>((resolve) => published.listen(0, '127.0.0.1', resolve));
+    try {
+      const created = await server.services.applications.create(
+        {
+          name: 'remote keys',
+          tokenEndpointAuthMethod: 'private_key_jwt',
+          jwksUri: `http://127.0.0.1:${(published.address() as AddressInfo).port}/jwks.json`,
+        },
+        TEST_ACTOR,
+      );
+      const config = await client.discovery(
+        new URL(issuer),
+        created.application.clientId,
+        undefined,
+        client.PrivateKeyJwt({ key: k.privateKey, kid: k.kid }),
+        { execute: [client.allowInsecureRequests] },
+      );
+      const tokens = await client.clientCredentialsGrant(config, { scope: 'api' });
+      assert.ok(tokens.access_token);
+    } finally {
+      published.closeAllConnections();
+      published.close();
+    }
   });
 
   it('authenticates introspection by private_key_jwt too', async () => {

@@ -25,6 +25,7 @@ function context(wait: number) {
     resourceServer: false,
     authMethods: ['client_secret_basic', 'client_secret_post'],
     jwks: null,
+    jwksUri: null,
   };
   const recorded: string[] = [];
   const lookups: string[] = [];
@@ -40,6 +41,7 @@ function context(wait: number) {
     clock: new FakeClock(),
     issuer: 'http://localhost',
     assertionReplays: { firstUse: async () => true },
+    clientKeys: { keysOf: async (client: Client) => client.jwks },
     failedAuthentications: {
       record: (id: string, address: string) => {
         recorded.push(`${id}@${address}`);

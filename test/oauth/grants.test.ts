@@ -26,6 +26,7 @@ function contextWith(client: Partial<Client> = {}): OAuthContext & { lookups: st
     resourceServer: false,
     authMethods: ['client_secret_basic', 'client_secret_post'],
     jwks: null,
+    jwksUri: null,
     ...client,
   };
   return {
@@ -47,6 +48,7 @@ function contextWith(client: Partial<Client> = {}): OAuthContext & { lookups: st
     },
     keys: { activeSigner: () => signer, jwks: () => ({ keys: [] }) },
     assertionReplays: { firstUse: async () => true },
+    clientKeys: { keysOf: async (client: Client) => client.jwks },
     failedAuthentications: {
       record: (clientId, sourceIp) => {
         failures.push(`${clientId}@${sourceIp}`);

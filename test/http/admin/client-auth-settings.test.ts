@@ -105,7 +105,7 @@ describe('token_endpoint_auth_method on the admin API', () => {
   const refusals: [string, Record<string, unknown>, RegExp][] = [
     ['an unknown method', { token_endpoint_auth_method: 'none' }, /token_endpoint_auth_method/],
     ['private_key_jwt without keys', { token_endpoint_auth_method: 'private_key_jwt' }, /needs .*jwks/],
-    ['jwks with a secret method', { jwks: JWKS }, /jwks is only for .*private_key_jwt/],
+    ['jwks with a secret method', { jwks: JWKS }, /jwks and jwks_uri are only for .*private_key_jwt/],
     [
       'a private key in the jwks',
       {
@@ -132,9 +132,24 @@ describe('token_endpoint_auth_method on the admin API', () => {
     ['no keys', { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [] } }, /keys|jwks/],
     ['tls_client_auth, not implemented', { token_endpoint_auth_method: 'tls_client_auth' }, /not supported/],
     [
-      'a jwks_uri, not implemented',
-      { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://example.com/jwks' },
-      /jwks_uri is not supported/,
+      'both jwks and jwks_uri',
+      { token_endpoint_auth_method: 'private_key_jwt', jwks: JWKS, jwks_uri: 'https://example.com/jwks' },
+      /jwks or jwks_uri, not both/,
+    ],
+    [
+      'a jwks_uri that is not an http(s) URL',
+      { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'file:///etc/passwd' },
+      /jwks_uri must be an absolute https URL/,
+    ],
+    [
+      'a jwks_uri with credentials',
+      { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://u:p@example.com/jwks' },
+      /no credentials/,
+    ],
+    [
+      'a jwks_uri with a secret method',
+      { jwks_uri: 'https://example.com/jwks' },
+      /only for .*private_key_jwt/,
     ],
   ];
   for (const [what, body, message] of refusals) {
@@ -148,6 +163,17 @@ describe('token_endpoint_auth_method on the admin API', () => {
       );
     });
   }
+
+  it('stores a jwks_uri for private_key_jwt', async () => {
+    const response = await server.admin('POST', '/applications', {
+      name: 'remote keys',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks_uri: 'https://keys.example.com/jwks.json',
+    });
+    assert.equal(response.statusCode, 201, response.body);
+    assert.equal(response.json().jwks_uri, 'https://keys.example.com/jwks.json');
+    assert.equal(response.json().jwks, null);
+  });
 
   it('refuses a PATCH that leaves private_key_jwt without keys', async () => {
     const client = await server.createApplication();
