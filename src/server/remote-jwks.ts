@@ -58,7 +58,12 @@ export class RemoteJwks {
     const uri = client.jwksUri;
     const now = this.options.now();
     const entry = this.entries.get(uri);
-    if (entry?.keys == null) return this.refresh(uri);
+    if (entry === undefined) return this.refresh(uri);
+    // A URI that has never answered is tried again at most once a minute, whoever asks.
+    if (entry.keys === null) {
+      if (entry.inflight !== null) return entry.inflight;
+      return now - entry.fetchedAt >= this.unknownKidIntervalMs ? this.refresh(uri) : null;
+    }
     const unknownKid = kid !== undefined && !entry.keys.keys.some((k) => k.kid === kid);
     if (unknownKid && now - entry.fetchedAt >= this.unknownKidIntervalMs) return this.refresh(uri);
     if (now >= entry.expiresAt) void this.refresh(uri);

@@ -156,6 +156,24 @@ describe('RemoteJwks: jwks_uri fetched, cached and guarded', () => {
     hang = false;
   });
 
+  it('tries a URI that failed again only once a minute, however often it is asked', async () => {
+    hang = false;
+    body = () => 'not json';
+    const now = { t: 0 };
+    const { jwks } = remote(now);
+    const client = clientAt(`${base}/failing`);
+    const before = fetches;
+    assert.equal(await jwks.keysOf(client, 'k'), null);
+    assert.equal(await jwks.keysOf(client, 'k'), null);
+    now.t = 30_000;
+    assert.equal(await jwks.keysOf(client, 'k'), null);
+    assert.equal(fetches, before + 1);
+    body = undefined;
+    now.t = 61_000;
+    assert.ok(await jwks.keysOf(client, 'k'));
+    assert.equal(fetches, before + 2);
+  });
+
   it('an inline jwks answers without any fetch', async () => {
     const { jwks } = remote({ t: 0 });
     const inline = { keys: [publicJwk('i')] };
