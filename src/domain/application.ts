@@ -14,6 +14,8 @@ export interface Application extends ClientAuthentication {
   readonly customerTokenTtl: number | null;
   /** May introspect any application's tokens, not only its own. */
   readonly resourceServer: boolean;
+  /** Every token request must carry a DPoP proof, so every token is key-bound (RFC 9449 §5.2). */
+  readonly dpopBoundAccessTokens: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -45,6 +47,7 @@ export type ApplicationPatch = Partial<
     | 'apiTokenTtl'
     | 'customerTokenTtl'
     | 'resourceServer'
+    | 'dpopBoundAccessTokens'
     | keyof ClientAuthentication
   >
 >;

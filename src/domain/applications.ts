@@ -36,6 +36,8 @@ export interface ApplicationSettings {
   tokenEndpointAuthMethod?: string | null | undefined;
   jwks?: JSONWebKeySet | null | undefined;
   jwksUri?: string | null | undefined;
+  /** Every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens?: boolean | undefined;
 }
 
 export interface RotatedSecret {
@@ -77,6 +79,7 @@ export class Applications {
       apiTokenTtl: validLifetime('api', settings.apiTokenTtl ?? null),
       customerTokenTtl: validLifetime('customer', settings.customerTokenTtl ?? null),
       resourceServer: settings.resourceServer ?? false,
+      dpopBoundAccessTokens: settings.dpopBoundAccessTokens ?? false,
       ...clientAuthentication(settings, NO_CLIENT_AUTHENTICATION),
       createdAt: now,
       updatedAt: now,
@@ -118,6 +121,9 @@ export class Applications {
         customerTokenTtl: validLifetime('customer', settings.customerTokenTtl),
       }),
       ...(settings.resourceServer !== undefined && { resourceServer: settings.resourceServer }),
+      ...(settings.dpopBoundAccessTokens !== undefined && {
+        dpopBoundAccessTokens: settings.dpopBoundAccessTokens,
+      }),
       ...(changesClientAuthentication(settings) && clientAuthentication(settings, before)),
     });
     return this.patch(clientId, patch, 'application.update', actor);

@@ -19,6 +19,8 @@ export interface Client {
   readonly jwks: JSONWebKeySet | null;
   /** Where its public keys are published instead, fetched and cached by the server. */
   readonly jwksUri: string | null;
+  /** Must send a DPoP proof with every token request. */
+  readonly dpopBound: boolean;
 }
 
 /** The Client an application and its live secrets make: a pure projection, no I/O. */
@@ -43,6 +45,7 @@ export function toClient(
     authMethods: allowedMethods(application.tokenEndpointAuthMethod),
     jwks: application.jwks,
     jwksUri: application.jwksUri,
+    dpopBound: application.dpopBoundAccessTokens,
   };
 }
 

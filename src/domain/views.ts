@@ -17,6 +17,7 @@ export function applicationView(a: Application) {
     token_endpoint_auth_method: a.tokenEndpointAuthMethod,
     jwks: a.jwks,
     jwks_uri: a.jwksUri,
+    dpop_bound_access_tokens: a.dpopBoundAccessTokens,
     created_at: iso(a.createdAt),
     updated_at: iso(a.updatedAt),
   };

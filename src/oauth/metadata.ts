@@ -1,4 +1,5 @@
 import { CLIENT_AUTH_METHOD_NAMES } from './client-authentication.js';
+import { DPOP_SIGNING_ALGS } from './dpop.js';
 import { INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH } from './endpoint-paths.js';
 import { GRANT_TYPES_SUPPORTED } from './grants/index.js';
 import { ASSERTION_SIGNING_ALGS } from './private-key-jwt.js';
@@ -21,6 +22,7 @@ export function authorizationServerMetadata(issuer: string): Record<string, unkn
     revocation_endpoint: `${issuer}${REVOCATION_PATH}`,
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHOD_NAMES],
     revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
+    dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
     // customer.<customer_id> scopes are per customer and cannot be listed.
     scopes_supported: ['api'],
     // RFC 8414 makes this member required; with no authorization endpoint the honest value is empty.

@@ -41,6 +41,8 @@ export interface OAuthRequest {
   readonly contentType: string | undefined;
   readonly body: Buffer | undefined;
   readonly authorization: string | undefined;
+  /** The DPoP header (RFC 9449): a proof of possession of a key; an array when sent twice. */
+  readonly dpop: string | string[] | undefined;
   /** The raw query string, without '?'. */
   readonly query: string;
   /** The caller's address, for the audit log of failed authentications. */

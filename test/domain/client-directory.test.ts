@@ -124,6 +124,7 @@ describe('ClientDirectory', () => {
       tokenEndpointAuthMethod: null,
       jwks: null,
       jwksUri: null,
+      dpopBoundAccessTokens: false,
       createdAt: now,
       updatedAt: now,
     };

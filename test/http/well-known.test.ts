@@ -62,6 +62,7 @@ describe('RFC 8414 metadata', () => {
         'private_key_jwt',
       ],
       revocation_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'],
+      dpop_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'],
       scopes_supported: ['api'],
       response_types_supported: [],
     });

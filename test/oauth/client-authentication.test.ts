@@ -26,6 +26,7 @@ function context(wait: number) {
     authMethods: ['client_secret_basic', 'client_secret_post'],
     jwks: null,
     jwksUri: null,
+    dpopBound: false,
   };
   const recorded: string[] = [];
   const lookups: string[] = [];

@@ -27,6 +27,7 @@ function contextWith(client: Partial<Client> = {}): OAuthContext & { lookups: st
     authMethods: ['client_secret_basic', 'client_secret_post'],
     jwks: null,
     jwksUri: null,
+    dpopBound: false,
     ...client,
   };
   return {
@@ -72,6 +73,7 @@ function request(parameters: Record<string, string>, authorization?: string): OA
     contentType: 'application/x-www-form-urlencoded',
     body: Buffer.from(new URLSearchParams(parameters).toString()),
     authorization,
+    dpop: undefined,
     query: '',
     sourceIp: '192.0.2.1',
   };

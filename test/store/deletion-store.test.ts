@@ -22,6 +22,7 @@ function application(): Application {
     tokenEndpointAuthMethod: null,
     jwks: null,
     jwksUri: null,
+    dpopBoundAccessTokens: false,
     createdAt: T0,
     updatedAt: T0,
   };

@@ -27,6 +27,7 @@ function newApplication(): { application: Application; secret: ClientSecret } {
       tokenEndpointAuthMethod: null,
       jwks: null,
       jwksUri: null,
+      dpopBoundAccessTokens: false,
       createdAt: T0,
       updatedAt: T0,
     },

@@ -66,6 +66,7 @@ export const applicationSchema = {
     'token_endpoint_auth_method',
     'jwks',
     'jwks_uri',
+    'dpop_bound_access_tokens',
     'created_at',
     'updated_at',
   ],
@@ -80,6 +81,7 @@ export const applicationSchema = {
     token_endpoint_auth_method: tokenEndpointAuthMethod,
     jwks: jwksSchema,
     jwks_uri: jwksUriSchema,
+    dpop_bound_access_tokens: { type: 'boolean' },
     created_at: timestamp,
     updated_at: timestamp,
   },
@@ -160,6 +162,7 @@ const applicationSettingsProperties = {
   token_endpoint_auth_method: tokenEndpointAuthMethod,
   jwks: jwksSchema,
   jwks_uri: jwksUriSchema,
+  dpop_bound_access_tokens: { type: 'boolean' },
 } as const;
 
 export const createApplicationBody = {

@@ -19,6 +19,7 @@ function oauthRequest(request: FastifyRequest): OAuthRequest {
     contentType: request.headers['content-type'],
     body: Buffer.isBuffer(request.body) ? request.body : undefined,
     authorization: request.headers.authorization,
+    dpop: request.headers.dpop,
     query: queryStart === -1 ? '' : request.url.slice(queryStart + 1),
     sourceIp: request.ip,
   };

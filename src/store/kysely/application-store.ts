@@ -65,6 +65,9 @@ export function kyselyApplicationStore({ db, write }: KyselyContext): Applicatio
             }),
             ...(patch.jwks !== undefined && { jwks: jwksToDb(patch.jwks) }),
             ...(patch.jwksUri !== undefined && { jwks_uri: patch.jwksUri }),
+            ...(patch.dpopBoundAccessTokens !== undefined && {
+              dpop_bound_access_tokens: patch.dpopBoundAccessTokens ? 1 : 0,
+            }),
             updated_at: updatedAt,
           })
           .where('client_id', '=', clientId)
@@ -162,6 +165,7 @@ function applicationToDb(a: Application): Row<'applications'> {
     token_endpoint_auth_method: a.tokenEndpointAuthMethod,
     jwks: jwksToDb(a.jwks),
     jwks_uri: a.jwksUri,
+    dpop_bound_access_tokens: a.dpopBoundAccessTokens ? 1 : 0,
     created_at: a.createdAt,
     updated_at: a.updatedAt,
   };
@@ -179,6 +183,7 @@ function applicationFromDb(r: Row<'applications'>): Application {
     tokenEndpointAuthMethod: r.token_endpoint_auth_method as TokenEndpointAuthMethod | null,
     jwks: r.jwks === null ? null : (JSON.parse(r.jwks) as JSONWebKeySet),
     jwksUri: r.jwks_uri,
+    dpopBoundAccessTokens: Number(r.dpop_bound_access_tokens) === 1,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };

@@ -17,6 +17,8 @@ export interface Database {
     /** The public JWKS as JSON text. */
     jwks: string | null;
     jwks_uri: string | null;
+    /** 1 when every token request must carry a DPoP proof, else 0. */
+    dpop_bound_access_tokens: number;
     created_at: number;
     updated_at: number;
   };

@@ -15,6 +15,7 @@ const APPLICATION_FIELDS = [
   'client_id',
   'created_at',
   'customer_token_ttl',
+  'dpop_bound_access_tokens',
   'jwks',
   'jwks_uri',
   'name',

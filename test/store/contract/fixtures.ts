@@ -60,6 +60,7 @@ export function application(overrides: Partial<Application> = {}): Application {
     tokenEndpointAuthMethod: null,
     jwks: null,
     jwksUri: null,
+    dpopBoundAccessTokens: false,
     createdAt: T0,
     updatedAt: T0,
     ...overrides,

@@ -25,6 +25,7 @@ interface SettingsBody {
   token_endpoint_auth_method?: string | null;
   jwks?: JSONWebKeySet | null;
   jwks_uri?: string | null;
+  dpop_bound_access_tokens?: boolean;
 }
 type ClientIdParams = { client_id: string };
 type PageQuery = { limit: number; after?: string };
@@ -39,6 +40,7 @@ function settings(body: SettingsBody): ApplicationSettings {
     tokenEndpointAuthMethod: body.token_endpoint_auth_method,
     jwks: body.jwks,
     jwksUri: body.jwks_uri,
+    dpopBoundAccessTokens: body.dpop_bound_access_tokens,
   };
 }
 
