@@ -1,9 +1,10 @@
+import type { ClientAuthentication } from './client-auth-method.js';
 import type { Page } from './page.js';
 import type { Status } from './status.js';
 import type { TokenClass } from './token-class.js';
 
 /** An OAuth client: what it may ask for, and for how long its tokens live. */
-export interface Application {
+export interface Application extends ClientAuthentication {
   readonly clientId: string;
   readonly name: string;
   readonly status: Status;
@@ -13,6 +14,8 @@ export interface Application {
   readonly customerTokenTtl: number | null;
   /** May introspect any application's tokens, not only its own. */
   readonly resourceServer: boolean;
+  /** Every token request must carry a DPoP proof, so every token is key-bound (RFC 9449 §5.2). */
+  readonly dpopBoundAccessTokens: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -38,7 +41,14 @@ export interface ApplicationWithSecrets {
 export type ApplicationPatch = Partial<
   Pick<
     Application,
-    'name' | 'status' | 'tokenClasses' | 'apiTokenTtl' | 'customerTokenTtl' | 'resourceServer'
+    | 'name'
+    | 'status'
+    | 'tokenClasses'
+    | 'apiTokenTtl'
+    | 'customerTokenTtl'
+    | 'resourceServer'
+    | 'dpopBoundAccessTokens'
+    | keyof ClientAuthentication
   >
 >;
 

@@ -1,32 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import {
-  MAX_SECRET_GRACE_SECONDS,
-  MAX_TOKEN_LIFETIME,
-  MIN_API_TOKEN_LIFETIME,
-  MIN_CUSTOMER_TOKEN_LIFETIME,
-} from '../config/limits.js';
+import { MAX_SECRET_GRACE_SECONDS } from '../config/limits.js';
 import type { Application, ApplicationPatch, ClientSecret } from './application.js';
+import {
+  type ApplicationSettings,
+  changesClientAuthentication,
+  clientAuthentication,
+  NO_CLIENT_AUTHENTICATION,
+  validLifetime,
+  validName,
+  validTokenClasses,
+} from './application-settings.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { ChangeFeed } from './change-feed.js';
 import { digestSecret, generateClientSecret } from './client-secrets.js';
 import type { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
 import { validPage } from './page.js';
-import { isPlainText } from './printable.js';
 import type { Store } from './store.js';
-import { TOKEN_CLASSES, type TokenClass } from './token-class.js';
+import { TOKEN_CLASSES } from './token-class.js';
 import { isUuid } from './uuid.js';
 import { applicationView } from './views.js';
 
-export interface ApplicationSettings {
-  name?: string | undefined;
-  tokenClasses?: readonly string[] | undefined;
-  /** Seconds; null returns to the configured default. */
-  apiTokenTtl?: number | null | undefined;
-  customerTokenTtl?: number | null | undefined;
-  /** May introspect every application's tokens. */
-  resourceServer?: boolean | undefined;
-}
+export type { ApplicationSettings } from './application-settings.js';
 
 export interface RotatedSecret {
   readonly application: Application;
@@ -67,6 +62,8 @@ export class Applications {
       apiTokenTtl: validLifetime('api', settings.apiTokenTtl ?? null),
       customerTokenTtl: validLifetime('customer', settings.customerTokenTtl ?? null),
       resourceServer: settings.resourceServer ?? false,
+      dpopBoundAccessTokens: settings.dpopBoundAccessTokens ?? false,
+      ...clientAuthentication(settings, NO_CLIENT_AUTHENTICATION),
       createdAt: now,
       updatedAt: now,
     };
@@ -99,7 +96,7 @@ export class Applications {
   }
 
   async update(clientId: string, settings: ApplicationSettings, actor: string): Promise<Application> {
-    const patch: ApplicationPatch = {
+    const patch = (before: Application): ApplicationPatch => ({
       ...(settings.name !== undefined && { name: validName(settings.name) }),
       ...(settings.tokenClasses !== undefined && { tokenClasses: validTokenClasses(settings.tokenClasses) }),
       ...(settings.apiTokenTtl !== undefined && { apiTokenTtl: validLifetime('api', settings.apiTokenTtl) }),
@@ -107,16 +104,20 @@ export class Applications {
         customerTokenTtl: validLifetime('customer', settings.customerTokenTtl),
       }),
       ...(settings.resourceServer !== undefined && { resourceServer: settings.resourceServer }),
-    };
+      ...(settings.dpopBoundAccessTokens !== undefined && {
+        dpopBoundAccessTokens: settings.dpopBoundAccessTokens,
+      }),
+      ...(changesClientAuthentication(settings) && clientAuthentication(settings, before)),
+    });
     return this.patch(clientId, patch, 'application.update', actor);
   }
 
   disable(clientId: string, actor: string): Promise<Application> {
-    return this.patch(clientId, { status: 'disabled' }, 'application.disable', actor);
+    return this.patch(clientId, () => ({ status: 'disabled' }), 'application.disable', actor);
   }
 
   enable(clientId: string, actor: string): Promise<Application> {
-    return this.patch(clientId, { status: 'active' }, 'application.enable', actor);
+    return this.patch(clientId, () => ({ status: 'active' }), 'application.enable', actor);
   }
 
   /**
@@ -164,14 +165,15 @@ export class Applications {
 
   private async patch(
     clientId: string,
-    patch: ApplicationPatch,
+    /** The change, made from the application as it is inside the transaction. */
+    patch: (before: Application) => ApplicationPatch,
     action: string,
     actor: string,
   ): Promise<Application> {
     if (!isUuid(clientId)) throw notFound(clientId);
     const updated = await this.store.transaction(async (tx) => {
       const before = await tx.findApplication(clientId);
-      const after = before && (await tx.updateApplication(clientId, patch, this.clock.now()));
+      const after = before && (await tx.updateApplication(clientId, patch(before), this.clock.now()));
       if (!before || !after) throw notFound(clientId);
       await this.audit.record(tx, {
         actor,
@@ -199,43 +201,4 @@ function newSecret(clientId: string, secret: string, now: number): ClientSecret 
     createdAt: now,
     expiresAt: null,
   };
-}
-
-function validName(name: string): string {
-  const trimmed = name.trim();
-  if (trimmed.length < 1 || trimmed.length > 200 || !isPlainText(trimmed)) {
-    throw new DomainError(
-      'invalid',
-      'name must be 1 to 200 characters of Unicode text, none of them control characters',
-    );
-  }
-  return trimmed;
-}
-
-function validTokenClasses(classes: readonly string[]): TokenClass[] {
-  const unknown = classes.filter((c) => !(TOKEN_CLASSES as readonly string[]).includes(c));
-  if (unknown.length > 0) {
-    throw new DomainError(
-      'invalid',
-      `unknown token class '${unknown[0]}': use ${TOKEN_CLASSES.join(' or ')}`,
-    );
-  }
-  if (classes.length === 0) throw new DomainError('invalid', 'an application needs at least one token class');
-  return TOKEN_CLASSES.filter((c) => classes.includes(c));
-}
-
-function validLifetime(tokenClass: TokenClass, seconds: number | null): number | null {
-  if (seconds === null) return null;
-  const min = tokenClass === 'customer' ? MIN_CUSTOMER_TOKEN_LIFETIME : MIN_API_TOKEN_LIFETIME;
-  if (!Number.isInteger(seconds) || seconds < min || seconds > MAX_TOKEN_LIFETIME) {
-    const why =
-      tokenClass === 'customer'
-        ? ` (the LinkSDK refuses a customer token with less than ${MIN_CUSTOMER_TOKEN_LIFETIME} seconds of validity left)`
-        : '';
-    throw new DomainError(
-      'invalid',
-      `${tokenClass} token lifetime must be a whole number of seconds from ${min} to ${MAX_TOKEN_LIFETIME}, got ${seconds}${why}`,
-    );
-  }
-  return seconds;
 }

@@ -1,4 +1,6 @@
+import type { JSONWebKeySet } from 'jose';
 import type { Application, ClientSecret } from './application.js';
+import { allowedMethods, type TokenEndpointAuthMethod } from './client-auth-method.js';
 import type { TokenClass } from './token-class.js';
 
 /** What the token endpoint needs to know about a client, resolved once and kept in memory. */
@@ -11,6 +13,14 @@ export interface Client {
   readonly secrets: readonly { readonly digest: Buffer; readonly expiresAt: number | null }[];
   /** May introspect every application's tokens. */
   readonly resourceServer: boolean;
+  /** The token endpoint authentication methods it may use (RFC 7591 names). */
+  readonly authMethods: readonly TokenEndpointAuthMethod[];
+  /** The public keys its private_key_jwt assertions are signed with; null for other methods. */
+  readonly jwks: JSONWebKeySet | null;
+  /** Where its public keys are published instead, fetched and cached by the server. */
+  readonly jwksUri: string | null;
+  /** Must send a DPoP proof with every token request. */
+  readonly dpopBound: boolean;
 }
 
 /** The Client an application and its live secrets make: a pure projection, no I/O. */
@@ -32,6 +42,10 @@ export function toClient(
           },
     secrets: secrets.map((s) => ({ digest: Buffer.from(s.digest, 'hex'), expiresAt: s.expiresAt })),
     resourceServer: application.resourceServer,
+    authMethods: allowedMethods(application.tokenEndpointAuthMethod),
+    jwks: application.jwks,
+    jwksUri: application.jwksUri,
+    dpopBound: application.dpopBoundAccessTokens,
   };
 }
 

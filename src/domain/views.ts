@@ -13,6 +13,11 @@ export function applicationView(a: Application) {
     api_token_ttl: a.apiTokenTtl,
     customer_token_ttl: a.customerTokenTtl,
     resource_server: a.resourceServer,
+    /** null: either client_secret_basic or client_secret_post. */
+    token_endpoint_auth_method: a.tokenEndpointAuthMethod,
+    jwks: a.jwks,
+    jwks_uri: a.jwksUri,
+    dpop_bound_access_tokens: a.dpopBoundAccessTokens,
     created_at: iso(a.createdAt),
     updated_at: iso(a.updatedAt),
   };

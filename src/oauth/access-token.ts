@@ -6,7 +6,8 @@ import { formatScope, type RequestedScope } from './scope.js';
 /** The RFC 6749 §5.1 success body. */
 export interface TokenResponse {
   readonly access_token: string;
-  readonly token_type: 'bearer';
+  /** `DPoP` for a token bound to the key of a DPoP proof (RFC 9449 §5). */
+  readonly token_type: 'bearer' | 'DPoP';
   readonly expires_in: number;
   readonly scope: string;
 }
@@ -22,6 +23,8 @@ export interface AccessTokenClaims {
   readonly client_id: string;
   readonly scope: string;
   readonly customer_id?: string;
+  /** RFC 9449 §6: the thumbprint of the key the token is bound to. */
+  readonly cnf?: { readonly jkt: string };
 }
 
 /** Signs an access token for the granted scope with the active key. */
@@ -29,6 +32,8 @@ export function issueAccessToken(
   client: Client,
   scope: RequestedScope,
   context: Pick<OAuthContext, 'keys' | 'clock' | 'issuer' | 'audience'>,
+  /** The DPoP key's thumbprint, when the request carried a proof. */
+  jkt?: string,
 ): TokenResponse {
   const iat = Math.floor(context.clock.now() / 1000);
   const lifetime = client.lifetimes[scope.tokenClass];
@@ -43,10 +48,11 @@ export function issueAccessToken(
     client_id: client.clientId,
     scope: scopeText,
     ...(scope.tokenClass === 'customer' && { customer_id: scope.customerId }),
+    ...(jkt !== undefined && { cnf: { jkt } }),
   };
   return {
     access_token: context.keys.activeSigner().sign(claims),
-    token_type: 'bearer',
+    token_type: jkt === undefined ? 'bearer' : 'DPoP',
     expires_in: lifetime,
     scope: scopeText,
   };

@@ -1,8 +1,10 @@
 import type { Client } from '../domain/client.js';
+import type { TokenEndpointAuthMethod } from '../domain/client-auth-method.js';
 import { secretMatches } from '../domain/client-secrets.js';
 import { invalidClient, invalidRequest, OAuthError } from './errors.js';
 import { decodeFormComponent, type FormParameters } from './form-body.js';
 import type { OAuthContext, OAuthRequest } from './ports.js';
+import { assertionProves, readClientAssertion } from './private-key-jwt.js';
 
 /**
  * Client authentication (RFC 6749 §2.3): which method the request uses, the credentials it carries,
@@ -10,13 +12,15 @@ import type { OAuthContext, OAuthRequest } from './ports.js';
  * names; each reads its own part of the request. A new method (private_key_jwt, tls_client_auth)
  * is one more entry in CLIENT_AUTH_METHODS, with its own way of proving the client.
  */
-export type ClientAuthMethodName = 'client_secret_basic' | 'client_secret_post';
+export type ClientAuthMethodName = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
-export interface ClientCredentials {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly method: ClientAuthMethodName;
-}
+export type ClientCredentials =
+  | {
+      readonly clientId: string;
+      readonly clientSecret: string;
+      readonly method: 'client_secret_basic' | 'client_secret_post';
+    }
+  | { readonly clientId: string; readonly assertion: string; readonly method: 'private_key_jwt' };
 
 interface ClientAuthMethod {
   /** Where the method's credentials travel, for the error naming two methods used at once. */
@@ -29,8 +33,16 @@ interface ClientAuthMethod {
 
 /** One answer for an unknown client_id and a wrong secret, so neither tells an attacker anything. */
 export const AUTHENTICATION_FAILED = 'client authentication failed: unknown client_id or wrong client_secret';
+/** The same for an assertion: an unknown client_id and a key the application lacks answer alike. */
+export const ASSERTION_FAILED =
+  'client authentication failed: unknown client_id, or a client_assertion not signed by a key of the application';
 /** The longest client_id we issue: a UUID. A longer one names no client, and is not kept anywhere. */
 export const MAX_CLIENT_ID_LENGTH = 36;
+
+type AuthenticationContext = Pick<
+  OAuthContext,
+  'clients' | 'clock' | 'failedAuthentications' | 'issuer' | 'assertionReplays' | 'clientKeys'
+>;
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** One decoder for every request: making one costs more than the decoding. */
@@ -63,10 +75,19 @@ const clientSecretPost: ClientAuthMethod = {
   },
 };
 
+/** RFC 7523 §2.2: a JWT signed with the client's private key, in the body. */
+const privateKeyJwt: ClientAuthMethod = {
+  where: 'as a client_assertion',
+  presentedIn: (_request, parameters) =>
+    parameters.has('client_assertion') || parameters.has('client_assertion_type'),
+  read: (_request, parameters) => ({ ...readClientAssertion(parameters), method: 'private_key_jwt' }),
+};
+
 /** The methods this server accepts, in the order their malformed credentials are reported. */
 const CLIENT_AUTH_METHODS: Readonly<Record<ClientAuthMethodName, ClientAuthMethod>> = {
   client_secret_basic: clientSecretBasic,
   client_secret_post: clientSecretPost,
+  private_key_jwt: privateKeyJwt,
 };
 
 /** For the RFC 8414 metadata: `token_endpoint_auth_methods_supported` and its siblings. */
@@ -80,7 +101,7 @@ export function readClientCredentials(request: OAuthRequest, parameters: FormPar
   if (first === undefined) {
     if (parameters.has('client_id')) throw invalidClient('client_secret is missing', false);
     throw invalidClient(
-      'client authentication is required: send client_id and client_secret in the body, or use HTTP Basic',
+      'client authentication is required: send client_id and client_secret in the body, use HTTP Basic, or send a client_assertion',
       false,
     );
   }
@@ -97,7 +118,7 @@ export function readClientCredentials(request: OAuthRequest, parameters: FormPar
 export function authenticateCaller(
   request: OAuthRequest,
   parameters: FormParameters,
-  context: Pick<OAuthContext, 'clients' | 'clock' | 'failedAuthentications'>,
+  context: AuthenticationContext,
 ): Promise<Client> {
   return authenticateClient(readClientCredentials(request, parameters), request.sourceIp, context);
 }
@@ -112,7 +133,7 @@ export function authenticateCaller(
 export async function authenticateClient(
   credentials: ClientCredentials,
   sourceIp: () => string,
-  context: Pick<OAuthContext, 'clients' | 'clock' | 'failedAuthentications'>,
+  context: AuthenticationContext,
 ): Promise<Client> {
   const basic = credentials.method === 'client_secret_basic';
   // Refused before it is looked up, counted or audited: a flood of long ids costs no memory or disk.
@@ -120,13 +141,17 @@ export async function authenticateClient(
     throw invalidClient(AUTHENTICATION_FAILED, basic, 'client_id longer than any we issue');
   }
   const client = await context.clients.find(credentials.clientId);
-  const now = context.clock.now();
-  const digests = (client?.secrets ?? [])
-    .filter((s) => s.expiresAt === null || s.expiresAt > now)
-    .map((s) => s.digest);
-  const matched = secretMatches(credentials.clientSecret, digests);
-  if (client === null || !matched) {
-    const detail = client === null ? 'unknown client_id' : 'wrong client_secret';
+  const proved =
+    credentials.method === 'private_key_jwt'
+      ? await assertionProves(client, credentials.assertion, context)
+      : secretProves(client, credentials.clientSecret, context.clock.now());
+  if (client === null || !proved) {
+    const detail =
+      client === null
+        ? 'unknown client_id'
+        : credentials.method === 'private_key_jwt'
+          ? 'client_assertion not signed by a key of the application'
+          : 'wrong client_secret';
     const wait = context.failedAuthentications.record(credentials.clientId, sourceIp());
     if (wait > 0) {
       throw new OAuthError(
@@ -137,10 +162,36 @@ export async function authenticateClient(
         detail,
       );
     }
-    throw invalidClient(AUTHENTICATION_FAILED, basic, detail);
+    throw invalidClient(
+      credentials.method === 'private_key_jwt' ? ASSERTION_FAILED : AUTHENTICATION_FAILED,
+      basic,
+      detail,
+    );
   }
+  refuseOtherMethod(client, credentials.method);
   if (!client.active) throw invalidClient('the application is disabled', basic);
   return client;
+}
+
+/** Whether the secret is one of the client's live ones; an unknown client is compared against none. */
+function secretProves(client: Client | null, secret: string, now: number): boolean {
+  const digests = (client?.secrets ?? [])
+    .filter((s) => s.expiresAt === null || s.expiresAt > now)
+    .map((s) => s.digest);
+  return secretMatches(secret, digests);
+}
+
+/**
+ * Refuses a method the application is not registered for. Called only once the credentials proved
+ * the client: naming its method to anyone holding just a client_id would tell an unknown id from
+ * a known one, and which method to attack.
+ */
+function refuseOtherMethod(client: Client, method: TokenEndpointAuthMethod): void {
+  if (client.authMethods.includes(method)) return;
+  throw invalidClient(
+    `this application authenticates with ${client.authMethods.join(' or ')}, not ${method}`,
+    method === 'client_secret_basic',
+  );
 }
 
 function parseBasicAuthorization(header: string): ClientCredentials {

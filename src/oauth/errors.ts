@@ -11,6 +11,7 @@ export const OAUTH_ERROR_CODES = [
   'invalid_scope',
   'server_error',
   'temporarily_unavailable',
+  'invalid_dpop_proof',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 

@@ -20,8 +20,9 @@ export type IntrospectionResponse =
       readonly exp: number;
       readonly iat: number;
       readonly jti: string;
-      readonly token_type: 'bearer';
+      readonly token_type: 'bearer' | 'DPoP';
       readonly customer_id?: string;
+      readonly cnf?: { readonly jkt: string };
     };
 
 /**
@@ -48,8 +49,9 @@ export async function handleIntrospection(
     exp: claims.exp,
     iat: claims.iat,
     jti: claims.jti,
-    token_type: 'bearer',
+    token_type: claims.cnf === undefined ? 'bearer' : 'DPoP',
     ...(claims.customer_id !== undefined && { customer_id: claims.customer_id }),
+    ...(claims.cnf !== undefined && { cnf: { jkt: claims.cnf.jkt } }),
   };
 }
 

@@ -1,8 +1,10 @@
 import type { JsonWebKey } from 'node:crypto';
+import type { JSONWebKeySet } from 'jose';
 import type { Client } from '../domain/client.js';
 import type { Clock } from '../domain/clock.js';
 import type { Customer } from '../domain/customer.js';
 import type { JwsSigner } from '../domain/jws-signer.js';
+import type { ReplayCache } from '../domain/replay-cache.js';
 
 /**
  * What the OAuth endpoints need from the rest of the server. The token endpoint uses only
@@ -22,6 +24,13 @@ export interface OAuthContext {
     revoke(token: { jti: string; clientId: string; expiresAt: number }): Promise<void>;
     isRevoked(jti: string): Promise<boolean>;
   };
+  /**
+   * A client's public keys for private_key_jwt: inline, or from its jwks_uri (cached; fetched only
+   * on a cold cache or a kid the cached set lacks).
+   */
+  readonly clientKeys: { keysOf(client: Client, kid: string | undefined): Promise<JSONWebKeySet | null> };
+  /** The jti of every client assertion accepted, until it expires (RFC 7523 §3). */
+  readonly assertionReplays: ReplayCache;
   readonly clock: Clock;
   readonly issuer: string;
   readonly audience: string;
@@ -32,6 +41,8 @@ export interface OAuthRequest {
   readonly contentType: string | undefined;
   readonly body: Buffer | undefined;
   readonly authorization: string | undefined;
+  /** The DPoP header (RFC 9449): a proof of possession of a key; an array when sent twice. */
+  readonly dpop: string | string[] | undefined;
   /** The raw query string, without '?'. */
   readonly query: string;
   /**

@@ -4,6 +4,7 @@ import { buildApp, type PublicOptions } from '../http/build-app.js';
 import type { DashboardOptions } from '../http/dashboard/dashboard-context.js';
 import { OAuthError } from '../oauth/errors.js';
 import { handleTokenRequest } from '../oauth/grants/index.js';
+import { RemoteJwks } from './remote-jwks.js';
 import type { Services } from './services.js';
 
 /** The public surface over the services: the token endpoint reads only caches and the in-memory key. */
@@ -16,6 +17,12 @@ export function publicOptions(services: Services): PublicOptions {
       keys,
       failedAuthentications: services.clientFailures,
       revocations: services.revocations,
+      assertionReplays: services.assertionReplays,
+      clientKeys: new RemoteJwks({
+        allowPrivate: config.jwksUriAllowPrivate,
+        requireHttps: config.env === 'production',
+        now: () => services.clock.now(),
+      }),
       clock: services.clock,
       issuer: config.issuer,
       audience: config.tokenAudience,
@@ -72,6 +79,7 @@ export function dashboardOptions(services: Services): Omit<DashboardOptions, 'ac
         contentType: 'application/x-www-form-urlencoded',
         body: Buffer.from(form.toString()),
         authorization: undefined,
+        dpop: undefined,
         query: '',
         sourceIp: () => sourceIp,
       };

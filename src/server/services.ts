@@ -20,11 +20,13 @@ import { Deletions } from '../domain/deletions.js';
 import { ADMIN_AUTHENTICATION_FAILED, FailedAuthentications } from '../domain/failed-authentications.js';
 import { OPERATOR_AUTHENTICATION_FAILED, Operators } from '../domain/operators/operators.js';
 import { OPERATOR_TOTP_FAILED, TotpAttempts } from '../domain/operators/totp-attempts.js';
+import type { ReplayCache } from '../domain/replay-cache.js';
 import { JWKS_MAX_AGE_SECONDS, SigningKeys } from '../domain/signing-keys.js';
 import type { Store } from '../domain/store.js';
 import { TokenRevocations } from '../domain/token-revocations.js';
 import { openStore } from '../store/open-store.js';
 import { keyEncryptionKeyOf } from './key-encryption-key.js';
+import { openReplayCache } from './replay-cache.js';
 
 export interface ServiceLogger {
   warn(message: string): void;
@@ -69,6 +71,8 @@ export interface Services {
   readonly failedTotpCodes: FailedAuthentications;
   /** Seals dashboard session cookies: derived from the key encryption key, so every instance has it. */
   sessionKey(): Buffer;
+  /** The jti of accepted client assertions (private_key_jwt), shared through Redis with REDIS_URL. */
+  readonly assertionReplays: ReplayCache;
   /**
    * What a long-running server does beside answering requests (a one-shot CLI command does none
    * of it): follow other processes' changes, hold every application in the client directory
@@ -116,6 +120,7 @@ export async function openServices(
   const failedTotpCodes = new FailedAuthentications(store, clock, auditError, OPERATOR_TOTP_FAILED);
   const stops: (() => void)[] = [];
   const shared = await sharedThrottleCounters(config);
+  const assertionReplays = await openReplayCache(config, clock);
   const onError = reportError('shared throttling counters failed');
   const clientThrottle = new AuthThrottle(clock, {
     namespace: 'client',
@@ -171,6 +176,7 @@ export async function openServices(
     failedTotpCodes,
     sessionKey: () =>
       Buffer.from(hkdfSync('sha256', keyEncryptionKey(), Buffer.alloc(0), 'lean-auth dashboard session', 32)),
+    assertionReplays,
 
     runInBackground() {
       if (stops.length > 0) return;
@@ -213,6 +219,7 @@ export async function openServices(
         await failures.stop().catch(reportError('writing failed authentications failed'));
       }
       await shared?.close();
+      await assertionReplays.close();
       await store.close();
     },
   };

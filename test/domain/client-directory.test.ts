@@ -132,6 +132,10 @@ describe('ClientDirectory', () => {
       apiTokenTtl: null,
       customerTokenTtl: null,
       resourceServer: false,
+      tokenEndpointAuthMethod: null,
+      jwks: null,
+      jwksUri: null,
+      dpopBoundAccessTokens: false,
       createdAt: now,
       updatedAt: now,
     };

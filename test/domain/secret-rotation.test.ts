@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { MAX_SECRET_GRACE_SECONDS } from '../../src/config/limits.js';
 import { ClientDirectory } from '../../src/domain/client-directory.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
+import { MemoryReplayCache } from '../../src/domain/replay-cache.js';
 import { authenticateClient } from '../../src/oauth/client-authentication.js';
 import { OAuthError } from '../../src/oauth/errors.js';
 import { type DomainFixture, domainError, openDomain } from '../helpers/domain.js';
@@ -27,6 +28,9 @@ function authenticator(f: DomainFixture) {
       await authenticateClient({ clientId, clientSecret, method: 'client_secret_post' }, () => '192.0.2.1', {
         clients,
         clock: f.clock,
+        issuer: 'http://localhost',
+        assertionReplays: new MemoryReplayCache(() => f.clock.now()),
+        clientKeys: { keysOf: async () => null },
         failedAuthentications: {
           record: (id) => {
             failures.push(id);

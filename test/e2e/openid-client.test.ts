@@ -80,6 +80,7 @@ describe('openid-client against a running server', { timeout: 120_000 }, () => {
     assert.deepEqual([...(document.token_endpoint_auth_methods_supported ?? [])].sort(), [
       'client_secret_basic',
       'client_secret_post',
+      'private_key_jwt',
     ]);
     assert.equal(document.introspection_endpoint, `${issuer}/oauth2/introspect`);
     assert.equal(document.revocation_endpoint, `${issuer}/oauth2/revoke`);
@@ -89,7 +90,7 @@ describe('openid-client against a running server', { timeout: 120_000 }, () => {
     ]) {
       assert.deepEqual(
         [...(document[member] ?? [])].sort(),
-        ['client_secret_basic', 'client_secret_post'],
+        ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
         member,
       );
     }

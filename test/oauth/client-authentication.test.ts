@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '../../src/domain/client.js';
 import { digestSecret } from '../../src/domain/client-secrets.js';
-import type { ClientAuthMethodName } from '../../src/oauth/client-authentication.js';
 import {
   AUTHENTICATION_FAILED,
   authenticateClient,
@@ -24,6 +23,10 @@ function context(wait: number) {
     lifetimes: { api: 3600, customer: 3600 },
     secrets: [{ digest: digestSecret('right'), expiresAt: null }],
     resourceServer: false,
+    authMethods: ['client_secret_basic', 'client_secret_post'],
+    jwks: null,
+    jwksUri: null,
+    dpopBound: false,
   };
   const recorded: string[] = [];
   const lookups: string[] = [];
@@ -37,6 +40,9 @@ function context(wait: number) {
       },
     },
     clock: new FakeClock(),
+    issuer: 'http://localhost',
+    assertionReplays: { firstUse: async () => true },
+    clientKeys: { keysOf: async (client: Client) => client.jwks },
     failedAuthentications: {
       record: (id: string, address: string) => {
         recorded.push(`${id}@${address}`);
@@ -59,7 +65,7 @@ const attempt = (
   clientId: string,
   clientSecret: string,
   wait: number,
-  method: ClientAuthMethodName = 'client_secret_post',
+  method: 'client_secret_basic' | 'client_secret_post' = 'client_secret_post',
 ) => {
   const ctx = context(wait);
   return { ctx, result: authenticateClient({ clientId, clientSecret, method }, () => ADDRESS, ctx) };

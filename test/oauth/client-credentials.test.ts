@@ -7,7 +7,14 @@ const params = (entries: Record<string, string>) => new Map(Object.entries(entri
 /** The credentials of a request with these body parameters and this Authorization header. */
 const read = (parameters: ReadonlyMap<string, string>, authorization: string | undefined) =>
   readClientCredentials(
-    { authorization, contentType: undefined, body: undefined, query: '', sourceIp: () => '192.0.2.1' },
+    {
+      authorization,
+      dpop: undefined,
+      contentType: undefined,
+      body: undefined,
+      query: '',
+      sourceIp: () => '192.0.2.1',
+    },
     parameters,
   );
 const basic = (user: string, pass: string) =>

@@ -24,6 +24,10 @@ function contextWith(client: Partial<Client> = {}): OAuthContext & { lookups: st
     lifetimes: { api: 3600, customer: 1800 },
     secrets: [{ digest: digestSecret('current'), expiresAt: null }],
     resourceServer: false,
+    authMethods: ['client_secret_basic', 'client_secret_post'],
+    jwks: null,
+    jwksUri: null,
+    dpopBound: false,
     ...client,
   };
   return {
@@ -44,6 +48,8 @@ function contextWith(client: Partial<Client> = {}): OAuthContext & { lookups: st
       },
     },
     keys: { activeSigner: () => signer, jwks: () => ({ keys: [] }) },
+    assertionReplays: { firstUse: async () => true },
+    clientKeys: { keysOf: async (client: Client) => client.jwks },
     failedAuthentications: {
       record: (clientId, sourceIp) => {
         failures.push(`${clientId}@${sourceIp}`);
@@ -67,6 +73,7 @@ function request(parameters: Record<string, string>, authorization?: string): OA
     contentType: 'application/x-www-form-urlencoded',
     body: Buffer.from(new URLSearchParams(parameters).toString()),
     authorization,
+    dpop: undefined,
     query: '',
     sourceIp: () => '192.0.2.1',
   };

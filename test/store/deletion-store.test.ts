@@ -19,6 +19,10 @@ function application(): Application {
     apiTokenTtl: null,
     customerTokenTtl: null,
     resourceServer: false,
+    tokenEndpointAuthMethod: null,
+    jwks: null,
+    jwksUri: null,
+    dpopBoundAccessTokens: false,
     createdAt: T0,
     updatedAt: T0,
   };

@@ -3,6 +3,7 @@ import { validPage } from '../../domain/page.js';
 import { DEFAULT_TOKEN_CLASSES_TEXT } from '../../domain/token-class.js';
 import { applicationView, pageView } from '../../domain/views.js';
 import { durationSeconds, list, optional, required, wholeNumber } from '../arguments.js';
+import { CLIENT_AUTH_USAGE, clientAuthOptions, clientAuthSettings } from '../client-auth-options.js';
 import type { Command } from '../command.js';
 import { CONFIRM_OPTION, confirmed, unconfirmed } from '../confirm.js';
 import { fields, table } from '../text.js';
@@ -14,6 +15,7 @@ const settingsOptions = {
   'token-classes': { type: 'string' },
   'api-token-ttl': { type: 'string' },
   'customer-token-ttl': { type: 'string' },
+  ...clientAuthOptions,
 } as const;
 
 const lifetime = (seconds: number | null) => (seconds === null ? 'server default' : `${seconds} s`);
@@ -27,6 +29,8 @@ function describe(a: Application): string {
     ['api token ttl', lifetime(a.apiTokenTtl)],
     ['customer token ttl', lifetime(a.customerTokenTtl)],
     ['resource server', a.resourceServer ? 'yes (may introspect any token)' : 'no'],
+    ['auth method', a.tokenEndpointAuthMethod ?? 'client_secret_basic or client_secret_post'],
+    ...(a.jwks === null ? [] : [['jwks', `${a.jwks.keys.length} public key(s)`] as [string, string]]),
     ['created', new Date(a.createdAt).toISOString()],
   ]);
 }
@@ -34,7 +38,7 @@ function describe(a: Application): string {
 /** `lean-auth apps …`: applications (OAuth clients). */
 export const appsCommands: Record<string, Command> = {
   create: {
-    usage: `apps create --name NAME [--token-classes ${DEFAULT_TOKEN_CLASSES_TEXT}] [--api-token-ttl S] [--customer-token-ttl S] [--resource-server]`,
+    usage: `apps create --name NAME [--token-classes ${DEFAULT_TOKEN_CLASSES_TEXT}] [--api-token-ttl S] [--customer-token-ttl S] [--resource-server] ${CLIENT_AUTH_USAGE}`,
     summary: 'register an application; prints its client_secret once',
     options: { name: { type: 'string' }, ...settingsOptions },
     run: ({ config, io, values }) =>
@@ -46,6 +50,7 @@ export const appsCommands: Record<string, Command> = {
             apiTokenTtl: durationSeconds(values, 'api-token-ttl') ?? null,
             customerTokenTtl: durationSeconds(values, 'customer-token-ttl') ?? null,
             resourceServer: values['resource-server'] === true,
+            ...clientAuthSettings(values),
           },
           CLI_ACTOR,
         );
@@ -86,9 +91,8 @@ export const appsCommands: Record<string, Command> = {
       }),
   },
   update: {
-    usage:
-      'apps update CLIENT_ID [--name NAME] [--token-classes LIST] [--api-token-ttl S|default] [--customer-token-ttl S|default] [--resource-server|--no-resource-server]',
-    summary: 'change an application’s name, token classes or token lifetimes',
+    usage: `apps update CLIENT_ID [--name NAME] [--token-classes LIST] [--api-token-ttl S] [--customer-token-ttl S] [--[no-]resource-server] ${CLIENT_AUTH_USAGE}`,
+    summary: 'change an application’s name, token classes, token lifetimes (S or default) or authentication',
     options: { name: { type: 'string' }, ...settingsOptions },
     positionals: 1,
     run: ({ config, io, values, positionals: [clientId = ''] }) =>
@@ -106,6 +110,7 @@ export const appsCommands: Record<string, Command> = {
                 : values['no-resource-server'] === true
                   ? false
                   : undefined,
+            ...clientAuthSettings(values),
           },
           CLI_ACTOR,
         );

@@ -141,4 +141,27 @@ export const SERVING_SETTINGS = [
     ],
     parse: (raw, { problems }) => parseTrustProxy(raw, problems),
   }),
+  setting({
+    name: 'JWKS_URI_ALLOW_PRIVATE',
+    key: 'jwksUriAllowPrivate',
+    flag: '--jwks-uri-allow-private',
+    default: 'false',
+    section: 'Environment',
+    description: [
+      "`true` lets an application's `jwks_uri` (see [client authentication](client-authentication.md))",
+      'point at loopback and private addresses (127.0.0.0/8, 10.0.0.0/8, 192.168.0.0/16, fc00::/7, …):',
+      'for tests and sandboxes. `false` (the default) refuses them, checking every address the name',
+      'resolves to, so that a registered URI cannot make the server reach its own network (SSRF).',
+      'Refused in production.',
+    ],
+    parse: (raw = 'false', { problems, earlier }) => {
+      if (raw !== 'true' && raw !== 'false') {
+        problems.push(`JWKS_URI_ALLOW_PRIVATE must be true or false, got '${raw.slice(0, 40)}'`);
+      }
+      if (raw === 'true' && earlier.env === 'production') {
+        problems.push('JWKS_URI_ALLOW_PRIVATE=true is refused in production');
+      }
+      return raw === 'true';
+    },
+  }),
 ] as const;

@@ -3,6 +3,7 @@
  * publishes them, so the documentation cannot drift from what the server enforces.
  */
 import { MAX_SECRET_GRACE_SECONDS } from '../../config/limits.js';
+import { MAX_JWKS_KEYS, TOKEN_ENDPOINT_AUTH_METHODS } from '../../domain/client-auth-method.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../domain/page.js';
 import { NO_CONTROL_CHARACTERS_PATTERN } from '../../domain/printable.js';
 import { SIGNING_KEY_STATES } from '../../domain/signing-key-states.js';
@@ -25,6 +26,27 @@ const tokenClasses = {
 } as const;
 const lifetime = { type: ['integer', 'null'], description: 'seconds; null for the server default' } as const;
 
+const tokenEndpointAuthMethod = {
+  type: ['string', 'null'],
+  enum: [...TOKEN_ENDPOINT_AUTH_METHODS, null],
+  description: 'RFC 7591; null for either client_secret_basic or client_secret_post',
+} as const;
+const jwksSchema = {
+  type: ['object', 'null'],
+  description: 'the public keys private_key_jwt assertions are signed with (RFC 7517 JWK Set)',
+  required: ['keys'],
+  properties: {
+    keys: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_JWKS_KEYS,
+      items: { type: 'object', required: ['kty'], additionalProperties: true },
+    },
+  },
+  additionalProperties: true,
+} as const;
+const jwksUriSchema = { type: ['string', 'null'], maxLength: 2000 } as const;
+
 export const errorSchema = {
   type: 'object',
   required: ['error', 'message'],
@@ -41,6 +63,10 @@ export const applicationSchema = {
     'api_token_ttl',
     'customer_token_ttl',
     'resource_server',
+    'token_endpoint_auth_method',
+    'jwks',
+    'jwks_uri',
+    'dpop_bound_access_tokens',
     'created_at',
     'updated_at',
   ],
@@ -52,6 +78,10 @@ export const applicationSchema = {
     api_token_ttl: lifetime,
     customer_token_ttl: lifetime,
     resource_server: { type: 'boolean' },
+    token_endpoint_auth_method: tokenEndpointAuthMethod,
+    jwks: jwksSchema,
+    jwks_uri: jwksUriSchema,
+    dpop_bound_access_tokens: { type: 'boolean' },
     created_at: timestamp,
     updated_at: timestamp,
   },
@@ -129,6 +159,10 @@ const applicationSettingsProperties = {
   api_token_ttl: lifetime,
   customer_token_ttl: lifetime,
   resource_server: { type: 'boolean' },
+  token_endpoint_auth_method: tokenEndpointAuthMethod,
+  jwks: jwksSchema,
+  jwks_uri: jwksUriSchema,
+  dpop_bound_access_tokens: { type: 'boolean' },
 } as const;
 
 export const createApplicationBody = {

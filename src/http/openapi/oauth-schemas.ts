@@ -38,6 +38,11 @@ export const introspectionSchema = {
     jti: { type: 'string' },
     token_type: { type: 'string' },
     customer_id: { type: 'string' },
+    cnf: {
+      type: 'object',
+      description: 'RFC 9449 §6: the thumbprint of the DPoP key the token is bound to',
+      properties: { jkt: { type: 'string' } },
+    },
   },
 } as const;
 

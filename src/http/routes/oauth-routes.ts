@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import { INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH } from '../../oauth/endpoint-paths.js';
 import { OAuthError } from '../../oauth/errors.js';
 import { handleTokenRequest } from '../../oauth/grants/index.js';
 import { handleIntrospection } from '../../oauth/introspection.js';
-import { INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH } from '../../oauth/metadata.js';
 import type { OAuthContext, OAuthRequest } from '../../oauth/ports.js';
 import { handleRevocation } from '../../oauth/revocation.js';
 import { NO_STORE_NO_CACHE } from '../headers.js';
@@ -19,6 +19,7 @@ function oauthRequest(request: FastifyRequest): OAuthRequest {
     contentType: request.headers['content-type'],
     body: Buffer.isBuffer(request.body) ? request.body : undefined,
     authorization: request.headers.authorization,
+    dpop: request.headers.dpop,
     query: queryStart === -1 ? '' : request.url.slice(queryStart + 1),
     sourceIp: () => request.ip,
   };

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { JWKS_MAX_AGE_SECONDS } from '../../domain/signing-keys.js';
-import { authorizationServerMetadata, JWKS_PATH } from '../../oauth/metadata.js';
+import { JWKS_PATH } from '../../oauth/endpoint-paths.js';
+import { authorizationServerMetadata } from '../../oauth/metadata.js';
 import { jwksSchema } from '../openapi/oauth-schemas.js';
 
 export interface WellKnownOptions {

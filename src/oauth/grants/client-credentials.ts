@@ -12,7 +12,8 @@ export async function handler(
   client: Client,
   parameters: FormParameters,
   context: OAuthContext,
+  jkt: string | undefined,
 ): Promise<TokenResponse> {
   const scope = await grantScope(client, parameters.get('scope'), context);
-  return issueAccessToken(client, scope, context);
+  return issueAccessToken(client, scope, context, jkt);
 }

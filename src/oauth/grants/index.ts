@@ -1,6 +1,8 @@
 import type { Client } from '../../domain/client.js';
 import type { TokenResponse } from '../access-token.js';
 import { authenticateCaller } from '../client-authentication.js';
+import { invalidDpopProof, verifyDpopProof } from '../dpop.js';
+import { TOKEN_PATH } from '../endpoint-paths.js';
 import { invalidRequest, unsupportedGrantType } from '../errors.js';
 import { type FormParameters, readForm } from '../form-body.js';
 import type { OAuthContext, OAuthRequest } from '../ports.js';
@@ -9,7 +11,13 @@ import * as clientCredentials from './client-credentials.js';
 /** A grant type of the token endpoint: its RFC name and what it does for an authenticated client. */
 interface Grant {
   readonly grantType: string;
-  handler(client: Client, parameters: FormParameters, context: OAuthContext): Promise<TokenResponse>;
+  /** `jkt`: the key a DPoP proof showed, to bind the token to. */
+  handler(
+    client: Client,
+    parameters: FormParameters,
+    context: OAuthContext,
+    jkt: string | undefined,
+  ): Promise<TokenResponse>;
 }
 
 /** Every grant this server supports; the next one is one more module and one more entry. */
@@ -31,7 +39,23 @@ export async function handleTokenRequest(
   const parameters = readForm(request);
   const grant = grantFor(parameters);
   const client = await authenticateCaller(request, parameters, context);
-  return grant.handler(client, parameters, context);
+  const jkt = await dpopKey(request, client, context);
+  return grant.handler(client, parameters, context, jkt);
+}
+
+/** The key a DPoP proof shows (RFC 9449 §4.3), checked; a proof is required of a client bound to DPoP. */
+async function dpopKey(
+  request: OAuthRequest,
+  client: Client,
+  context: OAuthContext,
+): Promise<string | undefined> {
+  if (Array.isArray(request.dpop)) throw invalidDpopProof('send one DPoP header, not several');
+  if (request.dpop === undefined) {
+    if (client.dpopBound)
+      throw invalidDpopProof('this application must send a DPoP proof (dpop_bound_access_tokens)');
+    return undefined;
+  }
+  return verifyDpopProof(request.dpop, { htm: 'POST', htu: `${context.issuer}${TOKEN_PATH}` }, context);
 }
 
 /** The grant the request's `grant_type` names (RFC 6749 §5.2: missing or unknown is refused). */

@@ -1,9 +1,11 @@
+import type { JSONWebKeySet } from 'jose';
 import type {
   Application,
   ApplicationStore,
   ApplicationWithSecrets,
   ClientSecret,
 } from '../../domain/application.js';
+import type { TokenEndpointAuthMethod } from '../../domain/client-auth-method.js';
 import type { Page } from '../../domain/page.js';
 import type { Status } from '../../domain/status.js';
 import type { TokenClass } from '../../domain/token-class.js';
@@ -58,6 +60,14 @@ export function kyselyApplicationStore({ db, write }: KyselyContext): Applicatio
             ...(patch.apiTokenTtl !== undefined && { api_token_ttl: patch.apiTokenTtl }),
             ...(patch.customerTokenTtl !== undefined && { customer_token_ttl: patch.customerTokenTtl }),
             ...(patch.resourceServer !== undefined && { resource_server: patch.resourceServer ? 1 : 0 }),
+            ...(patch.tokenEndpointAuthMethod !== undefined && {
+              token_endpoint_auth_method: patch.tokenEndpointAuthMethod,
+            }),
+            ...(patch.jwks !== undefined && { jwks: jwksToDb(patch.jwks) }),
+            ...(patch.jwksUri !== undefined && { jwks_uri: patch.jwksUri }),
+            ...(patch.dpopBoundAccessTokens !== undefined && {
+              dpop_bound_access_tokens: patch.dpopBoundAccessTokens ? 1 : 0,
+            }),
             updated_at: updatedAt,
           })
           .where('client_id', '=', clientId)
@@ -152,6 +162,10 @@ function applicationToDb(a: Application): Row<'applications'> {
     api_token_ttl: a.apiTokenTtl,
     customer_token_ttl: a.customerTokenTtl,
     resource_server: a.resourceServer ? 1 : 0,
+    token_endpoint_auth_method: a.tokenEndpointAuthMethod,
+    jwks: jwksToDb(a.jwks),
+    jwks_uri: a.jwksUri,
+    dpop_bound_access_tokens: a.dpopBoundAccessTokens ? 1 : 0,
     created_at: a.createdAt,
     updated_at: a.updatedAt,
   };
@@ -166,10 +180,16 @@ function applicationFromDb(r: Row<'applications'>): Application {
     apiTokenTtl: r.api_token_ttl,
     customerTokenTtl: r.customer_token_ttl,
     resourceServer: Number(r.resource_server) === 1,
+    tokenEndpointAuthMethod: r.token_endpoint_auth_method as TokenEndpointAuthMethod | null,
+    jwks: r.jwks === null ? null : (JSON.parse(r.jwks) as JSONWebKeySet),
+    jwksUri: r.jwks_uri,
+    dpopBoundAccessTokens: Number(r.dpop_bound_access_tokens) === 1,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
 }
+
+const jwksToDb = (jwks: JSONWebKeySet | null) => (jwks === null ? null : JSON.stringify(jwks));
 
 function secretToDb(s: ClientSecret): Row<'client_secrets'> {
   return {

@@ -12,6 +12,13 @@ export interface Database {
     customer_token_ttl: number | null;
     /** 1 when the application may introspect any token (a resource server), else 0. */
     resource_server: number;
+    /** RFC 7591 name; null for either client secret method. */
+    token_endpoint_auth_method: string | null;
+    /** The public JWKS as JSON text. */
+    jwks: string | null;
+    jwks_uri: string | null;
+    /** 1 when every token request must carry a DPoP proof, else 0. */
+    dpop_bound_access_tokens: number;
     created_at: number;
     updated_at: number;
   };

@@ -4,6 +4,7 @@ import { lifecycle } from './0002-lifecycle.js';
 import { sandboxSecrets } from './0003-sandbox-secrets.js';
 import { tombstones } from './0004-tombstones.js';
 import { operators } from './0005-operators.js';
+import { clientAuthentication } from './0006-client-authentication.js';
 
 /** Every migration, in order; the names are recorded in the database and must never change. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-sandbox-secrets': sandboxSecrets,
   '0004-tombstones': tombstones,
   '0005-operators': operators,
+  '0006-client-authentication': clientAuthentication,
 };
 
 export const migrationProvider: MigrationProvider = {

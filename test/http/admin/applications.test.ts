@@ -15,10 +15,14 @@ const APPLICATION_FIELDS = [
   'client_id',
   'created_at',
   'customer_token_ttl',
+  'dpop_bound_access_tokens',
+  'jwks',
+  'jwks_uri',
   'name',
   'resource_server',
   'status',
   'token_classes',
+  'token_endpoint_auth_method',
   'updated_at',
 ];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { JSONWebKeySet } from 'jose';
 import type { ApplicationSettings } from '../../../domain/applications.js';
 import { applicationView, nextAfter } from '../../../domain/views.js';
 import { ADMIN_ACTOR, type AdminOptions, emptyBodyIsEmptyObject } from '../admin-context.js';
@@ -21,6 +22,10 @@ interface SettingsBody {
   api_token_ttl?: number | null;
   customer_token_ttl?: number | null;
   resource_server?: boolean;
+  token_endpoint_auth_method?: string | null;
+  jwks?: JSONWebKeySet | null;
+  jwks_uri?: string | null;
+  dpop_bound_access_tokens?: boolean;
 }
 type ClientIdParams = { client_id: string };
 type PageQuery = { limit: number; after?: string };
@@ -32,6 +37,10 @@ function settings(body: SettingsBody): ApplicationSettings {
     apiTokenTtl: body.api_token_ttl,
     customerTokenTtl: body.customer_token_ttl,
     resourceServer: body.resource_server,
+    tokenEndpointAuthMethod: body.token_endpoint_auth_method,
+    jwks: body.jwks,
+    jwksUri: body.jwks_uri,
+    dpopBoundAccessTokens: body.dpop_bound_access_tokens,
   };
 }
 
@@ -103,7 +112,8 @@ export async function applicationRoutes(
       bodyLimit,
       schema: {
         tags: ['Admin'],
-        summary: 'Change name, token classes, lifetimes or the resource-server flag',
+        summary:
+          'Change name, token classes, lifetimes, the resource-server flag or how the application authenticates',
         params: clientIdParams,
         body: updateApplicationBody,
         response: ok(applicationSchema),

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { type CliResult, randomKeyHex } from '../helpers/child-process.js';
+import { runMain } from '../helpers/cli.js';
+import { tempDir } from '../helpers/test-server.js';
+
+function json(result: CliResult): Record<string, unknown> {
+  assert.equal(result.code, 0, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+function fails(result: CliResult, code: number): string {
+  assert.equal(result.code, code, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  assert.equal(result.stdout, '');
+  return result.stderr;
+}
+
+describe('lean-auth apps --auth-method and --jwks-file', () => {
+  const temp = tempDir();
+  after(() => temp.remove());
+  const env = { DATABASE_URL: `sqlite:${join(temp.dir, 'x.db')}`, KEY_ENCRYPTION_KEY: randomKeyHex() };
+  const cli = (...args: string[]) => runMain(args, env);
+  const publicJwk = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+  const keysFile = join(temp.dir, 'keys.json');
+  writeFileSync(keysFile, JSON.stringify({ keys: [{ ...publicJwk, kid: 'k1' }] }));
+
+  it('creates a private_key_jwt application from a JWKS file, and returns it to client secrets', async () => {
+    const created = json(
+      await cli(
+        'apps',
+        'create',
+        '--name',
+        'keyed',
+        '--auth-method',
+        'private_key_jwt',
+        '--jwks-file',
+        keysFile,
+        '--json',
+      ),
+    );
+    assert.equal(created.token_endpoint_auth_method, 'private_key_jwt');
+    assert.deepEqual(created.jwks, { keys: [{ ...publicJwk, kid: 'k1' }] });
+    const shown = await cli('apps', 'show', String(created.client_id));
+    assert.match(shown.stdout, /auth method\s+private_key_jwt/);
+    assert.match(shown.stdout, /jwks\s+1 public key\(s\)/);
+    const back = json(
+      await cli('apps', 'update', String(created.client_id), '--auth-method', 'default', '--json'),
+    );
+    assert.equal(back.token_endpoint_auth_method, null);
+    assert.equal(back.jwks, null);
+  });
+
+  it('refuses a missing file, a file that is not JSON, and private_key_jwt without keys', async () => {
+    assert.match(
+      fails(
+        await cli(
+          'apps',
+          'create',
+          '--name',
+          'x',
+          '--auth-method',
+          'private_key_jwt',
+          '--jwks-file',
+          join(temp.dir, 'none.json'),
+        ),
+        2,
+      ),
+      /--jwks-file: cannot read .*ENOENT/,
+    );
+    const notJson = join(temp.dir, 'not.json');
+    writeFileSync(notJson, 'not json');
+    assert.match(
+      fails(
+        await cli(
+          'apps',
+          'create',
+          '--name',
+          'x',
+          '--auth-method',
+          'private_key_jwt',
+          '--jwks-file',
+          notJson,
+        ),
+        2,
+      ),
+      /is not JSON/,
+    );
+    assert.match(
+      fails(await cli('apps', 'create', '--name', 'x', '--auth-method', 'private_key_jwt'), 1),
+      /private_key_jwt needs .*jwks/,
+    );
+  });
+});
