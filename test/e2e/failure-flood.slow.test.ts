@@ -9,15 +9,16 @@ import { tempDir } from '../helpers/test-server.js';
 import { residentSetSize } from '../load/live-server.js';
 
 const LISTENING = 'lean-auth is listening';
-const FAILURES = 3_000;
+const FAILURES = 6_000;
 const CONNECTIONS = 8;
 /**
  * What the flood may add. Measured on this machine before the fix: RSS +79 MB and database
- * +33 MB for these 3,000 requests (every header and id kept whole, in memory and in the audit
- * log). After: RSS +21 to +27 MB, the heap the collector grows for 45 MB of request headers
- * passing through, and database +0.3 MB (at most 1,000 audit rows a minute, of bounded size).
+ * +33 MB for 3,000 such requests (every header and id kept whole, in memory and in the audit log),
+ * so about +160 MB for these 6,000. After: RSS +14 to +40 MB, the heap the collector grows for the
+ * request headers passing through (it varies with when the collector runs, not with the count),
+ * and database +0.3 MB (at most 1,000 audit rows a minute, of bounded size).
  */
-const RSS_GROWTH_LIMIT = 40 * 1024 * 1024;
+const RSS_GROWTH_LIMIT = 64 * 1024 * 1024;
 const DATABASE_GROWTH_LIMIT = 2 * 1024 * 1024;
 
 /** The SQLite file and its write-ahead log, in bytes. */
