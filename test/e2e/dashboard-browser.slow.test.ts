@@ -257,6 +257,40 @@ describe('the dashboard in Chromium', { timeout: 240_000 }, () => {
     }
   });
 
+  /** Bytes on the wire (headers and bodies, as Chromium counts them) of every request `load` makes. */
+  async function bytesTransferred(page: Page, load: () => Promise<void>): Promise<number> {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    let bytes = 0;
+    let requests = 0;
+    cdp.on('Network.loadingFinished', (event) => {
+      bytes += event.encodedDataLength;
+      requests++;
+    });
+    await load();
+    await page.waitForLoadState('networkidle');
+    await cdp.detach();
+    assert.ok(requests >= 4, `${requests} requests: the page, its CSS and scripts`);
+    return bytes;
+  }
+
+  it('loads the sign-in page and the Overview in 200 KB or less each, with no cache', async (t) => {
+    const page = await newPage();
+    const signInBytes = await bytesTransferred(page, async () => {
+      await page.goto(`${url}/dashboard/sign-in`);
+      await page.getByLabel('Email').waitFor();
+    });
+    await signIn(page, ADMIN);
+    const overviewBytes = await bytesTransferred(page, async () => {
+      await page.goto(`${url}/dashboard/overview`);
+      await page.locator('.chart svg').waitFor();
+    });
+    t.diagnostic(`sign-in page: ${signInBytes} bytes; Overview: ${overviewBytes} bytes`);
+    assert.ok(signInBytes <= 200 * 1024, `sign-in page: ${signInBytes} bytes`);
+    assert.ok(overviewBytes <= 200 * 1024, `Overview: ${overviewBytes} bytes`);
+  });
+
   it('creates a customer of the application and gets a customer token', async () => {
     const page = await newPage();
     await signIn(page, ADMIN);
