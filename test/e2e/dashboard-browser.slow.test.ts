@@ -168,6 +168,129 @@ describe('the dashboard in Chromium', { timeout: 240_000 }, () => {
     assert.equal(issued.body.token_type, 'bearer');
   });
 
+  /** What has the focus: its tag, and its label or text (for links and buttons). */
+  // Page scripts as strings: this project's TypeScript has no DOM types.
+  const focused = (page: Page): Promise<string> =>
+    page.evaluate(`(() => {
+      const e = document.activeElement;
+      if (!e || e === document.body) return 'body';
+      return e.tagName.toLowerCase() + ':' + (e.getAttribute('name') ?? e.textContent?.trim() ?? '');
+    })()`);
+
+  /** Presses Tab (or `key`) until `target` has the focus (at most 40 times): the keyboard's way to a control. */
+  async function tabTo(page: Page, target: string, key = 'Tab'): Promise<string[]> {
+    const path: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press(key);
+      path.push(await focused(page));
+      if (path.at(-1) === target) return path;
+    }
+    assert.fail(`Tab never reached ${target}: ${path.join(', ')}`);
+  }
+
+  const NAV = ['Overview', 'Applications', 'Customers', 'Signing keys', 'Audit log', 'Try it', 'Account'];
+
+  it('signs in and creates an application with the keyboard only', async () => {
+    const page = await newPage();
+    await page.goto(`${url}/dashboard`);
+    await tabTo(page, 'input:email');
+    await page.keyboard.type(ADMIN.email);
+    await tabTo(page, 'input:password');
+    await page.keyboard.type(ADMIN.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+
+    // From the top of the page: the skip link, then the navigation's links in order.
+    const path = await tabTo(page, 'a:Account');
+    assert.deepEqual(path, ['a:Skip to content', ...NAV.map((label) => `a:${label}`)]);
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await focused(page), 'a:Try it');
+
+    await tabTo(page, 'a:Applications', 'Shift+Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Applications' }).waitFor();
+    await tabTo(page, 'button:New application');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'New application' }).waitFor();
+    await tabTo(page, 'input:name');
+    await page.keyboard.type('Keyboard service');
+    await page.keyboard.press('Enter');
+    const clientId = (await page.locator('#client-id').textContent()) ?? '';
+    const secret = (await page.locator('#client-secret').textContent()) ?? '';
+    assert.match(clientId, /^[0-9a-f-]{36}$/);
+    assert.equal((await token(clientId, secret)).status, 200);
+  });
+
+  it('reaches every interactive element of every page with Tab', async () => {
+    const page = await newPage();
+    await signIn(page, ADMIN);
+    for (const path of [
+      'overview',
+      'applications',
+      'applications/new',
+      'customers',
+      'keys',
+      'audit',
+      'try-it',
+      'account',
+    ]) {
+      await page.goto(`${url}/dashboard/${path}`);
+      // Number every visible control the page has, then Tab through the page twice over.
+      const count: number = await page.evaluate(`(() => {
+        const controls = [...document.querySelectorAll(
+          'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"])',
+        )].filter((e) => e.getClientRects().length > 0 && !e.disabled);
+        controls.forEach((e, i) => { e.dataset.control = String(i); });
+        return controls.length;
+      })()`);
+      assert.ok(count > NAV.length + 1, `${path}: ${count} controls`);
+      const reached = new Set<string>();
+      const order: string[] = [];
+      for (let i = 0; i < count * 2 + 4; i++) {
+        await page.keyboard.press('Tab');
+        const index: string | undefined = await page.evaluate('document.activeElement?.dataset.control');
+        if (index !== undefined) reached.add(index);
+        if (i < NAV.length + 1) order.push(await focused(page));
+      }
+      assert.equal(reached.size, count, `${path}: ${reached.size} of ${count} controls reached with Tab`);
+      assert.deepEqual(order, ['a:Skip to content', ...NAV.map((label) => `a:${label}`)], path);
+    }
+  });
+
+  /** Bytes on the wire (headers and bodies, as Chromium counts them) of every request `load` makes. */
+  async function bytesTransferred(page: Page, load: () => Promise<void>): Promise<number> {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    let bytes = 0;
+    let requests = 0;
+    cdp.on('Network.loadingFinished', (event) => {
+      bytes += event.encodedDataLength;
+      requests++;
+    });
+    await load();
+    await page.waitForLoadState('networkidle');
+    await cdp.detach();
+    assert.ok(requests >= 4, `${requests} requests: the page, its CSS and scripts`);
+    return bytes;
+  }
+
+  it('loads the sign-in page and the Overview in 200 KB or less each, with no cache', async (t) => {
+    const page = await newPage();
+    const signInBytes = await bytesTransferred(page, async () => {
+      await page.goto(`${url}/dashboard/sign-in`);
+      await page.getByLabel('Email').waitFor();
+    });
+    await signIn(page, ADMIN);
+    const overviewBytes = await bytesTransferred(page, async () => {
+      await page.goto(`${url}/dashboard/overview`);
+      await page.locator('.chart svg').waitFor();
+    });
+    t.diagnostic(`sign-in page: ${signInBytes} bytes; Overview: ${overviewBytes} bytes`);
+    assert.ok(signInBytes <= 200 * 1024, `sign-in page: ${signInBytes} bytes`);
+    assert.ok(overviewBytes <= 200 * 1024, `Overview: ${overviewBytes} bytes`);
+  });
+
   it('creates a customer of the application and gets a customer token', async () => {
     const page = await newPage();
     await signIn(page, ADMIN);

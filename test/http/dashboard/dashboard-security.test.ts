@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { generateTotpSecret, totpCode } from '../../../src/domain/operators/totp.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
@@ -184,5 +185,83 @@ describe('dashboard guards', () => {
     assert.equal(created.statusCode, 201);
     assert.ok(!created.body.includes('<img src=x'));
     assert.match(created.body, /&lt;img src=x onerror=alert\(1\)&gt;/);
+  });
+});
+
+describe('dashboard in production', () => {
+  let server: TestServer;
+  const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+  const secret = generateTotpSecret();
+
+  before(async () => {
+    server = await startTestServer({
+      env: {
+        LEAN_AUTH_ENV: 'production',
+        ISSUER: 'https://auth.example.com',
+        ADMIN_TOKEN: randomBytes(32).toString('base64url'),
+        KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      },
+    });
+    for (const role of ['admin', 'viewer']) {
+      const created = await server.services.operators.create(
+        { email: `${role}@example.com`, role, password: 'right password 1' },
+        't',
+      );
+      await server.services.operators.setTotp(created.operator, secret, 't');
+    }
+  });
+  after(() => server.close());
+
+  /** Password, then the TOTP code: a full session in production. */
+  async function signIn(email: string): Promise<{ cookie: string; csrf: string }> {
+    const password = await server.app.inject({
+      method: 'POST',
+      url: '/dashboard/sign-in',
+      headers: FORM,
+      payload: new URLSearchParams({ email, password: 'right password 1' }).toString(),
+    });
+    assert.equal(password.headers.location, '/dashboard/sign-in/totp');
+    const half = String(password.headers['set-cookie']).split(';')[0] ?? '';
+    const totpPage = await server.app.inject({ url: '/dashboard/sign-in/totp', headers: { cookie: half } });
+    const code = totpCode(secret, Math.floor(server.services.clock.now() / 30_000));
+    const totp = await server.app.inject({
+      method: 'POST',
+      url: '/dashboard/sign-in/totp',
+      headers: { ...FORM, cookie: half },
+      payload: new URLSearchParams({ code, _csrf: csrfOf(totpPage.body) }).toString(),
+    });
+    assert.equal(totp.statusCode, 303);
+    const cookie = String(totp.headers['set-cookie']).split(';')[0] ?? '';
+    const account = await server.app.inject({ url: '/dashboard/account', headers: { cookie } });
+    assert.equal(account.statusCode, 200);
+    return { cookie, csrf: csrfOf(account.body) };
+  }
+  const csrfOf = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
+  const turnOff = (session: { cookie: string; csrf: string }) =>
+    server.app.inject({
+      method: 'POST',
+      url: '/dashboard/account/totp/disable',
+      headers: { ...FORM, cookie: session.cookie },
+      payload: new URLSearchParams({ _csrf: session.csrf }).toString(),
+    });
+
+  it('refuses an admin turning TOTP off, says why next to the control, and keeps it on', async () => {
+    const response = await turnOff(await signIn('admin@example.com'));
+    assert.equal(response.statusCode, 400);
+    assert.match(
+      response.body,
+      /Turn off two-factor sign-in<\/button><\/form><p class="error" id="totp-disable-error" role="alert">Production requires admins/,
+    );
+    assert.match(response.body, /<dt>Two-factor sign-in<\/dt><dd>on<\/dd>/);
+    const admin = await server.services.store.operators.findOperatorByEmail('admin@example.com');
+    assert.notEqual(admin?.totpSecret, null);
+  });
+
+  it('lets a viewer turn TOTP off', async () => {
+    const response = await turnOff(await signIn('viewer@example.com'));
+    assert.equal(response.statusCode, 200);
+    assert.match(response.body, /Two-factor sign-in is off\./);
+    const viewer = await server.services.store.operators.findOperatorByEmail('viewer@example.com');
+    assert.equal(viewer?.totpSecret, null);
   });
 });

@@ -13,7 +13,7 @@ export async function accountPages(app: FastifyInstance, options: DashboardOptio
 
   const accountPage = async (
     viewer: Viewer,
-    extra: { pending?: Buffer; error?: string; done?: string; required?: boolean } = {},
+    extra: { pending?: Buffer; error?: string; done?: string; required?: boolean; offError?: string } = {},
   ) => {
     const on = viewer.operator.totpSecret !== null;
     const enrol = extra.pending
@@ -29,7 +29,7 @@ ${field({ label: 'Code from your authenticator app', name: 'code', required: tru
       'Account',
       html`${extra.required ? notice('Production requires admins to sign in with a second factor: set it up to go on.', 'error') : ''}${notice(extra.done)}
 <dl class="facts"><dt>Email</dt><dd>${viewer.operator.email}</dd><dt>Role</dt><dd>${viewer.operator.role}</dd><dt>Two-factor sign-in</dt><dd>${on ? 'on' : 'off'}</dd></dl>
-${on ? postButton({ ...viewer, canWrite: true }, '/dashboard/account/totp/disable', 'Turn off two-factor sign-in', 'danger') : enrol}`,
+${on ? html`${postButton({ ...viewer, canWrite: true }, '/dashboard/account/totp/disable', 'Turn off two-factor sign-in', 'danger')}${extra.offError && html`<p class="error" id="totp-disable-error" role="alert">${extra.offError}</p>`}` : enrol}`,
       viewer,
       'Account',
     );
@@ -73,6 +73,10 @@ ${on ? postButton({ ...viewer, canWrite: true }, '/dashboard/account/totp/disabl
   app.post('/account/totp/disable', async (request, reply) => {
     const state = signedInOf(request);
     if (!state) return reply.redirect('/dashboard/sign-in', 303);
+    if (options.production && state.operator.role === 'admin') {
+      const offError = 'Production requires admins to sign in with a second factor: it stays on.';
+      return sendPage(reply, await accountPage(viewerOf(request), { offError }), 400);
+    }
     const operator = await operators.setTotp(state.operator, null, state.operator.email);
     return sendPage(
       reply,
