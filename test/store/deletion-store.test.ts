@@ -7,25 +7,13 @@ import type { Customer } from '../../src/domain/customer.js';
 import { type SigningKey, WITHDRAWN_PREFIX } from '../../src/domain/signing-key.js';
 import { type Store, StoreConflictError } from '../../src/domain/store.js';
 import { storeContract } from './contract/backends.js';
+import { application as contractApplication } from './contract/fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
+/** An application of its own name, so that erased names can be told apart in the audit log. */
 function application(): Application {
-  return {
-    clientId: randomUUID(),
-    name: `Acme payroll ${randomUUID().slice(0, 8)}`,
-    status: 'active',
-    tokenClasses: ['api', 'customer'],
-    apiTokenTtl: null,
-    customerTokenTtl: null,
-    resourceServer: false,
-    tokenEndpointAuthMethod: null,
-    jwks: null,
-    jwksUri: null,
-    dpopBoundAccessTokens: false,
-    createdAt: T0,
-    updatedAt: T0,
-  };
+  return contractApplication({ name: `Acme payroll ${randomUUID().slice(0, 8)}` });
 }
 
 function secret(clientId: string, createdAt = T0) {

@@ -7,6 +7,7 @@ import type { StoreChange } from '../../src/domain/store.js';
 import { openPostgresStore, postgresConnection } from '../../src/store/postgres-store.js';
 import { skipWithoutPostgres, TEST_POSTGRES_URL } from '../helpers/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres-database.js';
+import { application, secretFor } from './contract/fixtures.js';
 
 const skip = await skipWithoutPostgres();
 
@@ -40,22 +41,8 @@ describe('PostgreSQL store specifics', { skip }, () => {
       await sleep(200); // let LISTEN start
       const clientId = randomUUID();
       await writer.insertApplication(
-        {
-          clientId,
-          name: 'a',
-          status: 'active',
-          tokenClasses: ['api'],
-          apiTokenTtl: null,
-          customerTokenTtl: null,
-          resourceServer: false,
-          tokenEndpointAuthMethod: null,
-          jwks: null,
-          jwksUri: null,
-          dpopBoundAccessTokens: false,
-          createdAt: 1,
-          updatedAt: 1,
-        },
-        { id: randomUUID(), clientId, digest: '00'.repeat(32), createdAt: 1, expiresAt: null },
+        application({ clientId, name: 'a', tokenClasses: ['api'], createdAt: 1, updatedAt: 1 }),
+        secretFor(clientId, { digest: '00'.repeat(32), createdAt: 1 }),
       );
       await waitFor(() => seen.length > 0);
       assert.deepEqual(seen, [{ entity: 'application', id: clientId }]);
@@ -76,22 +63,8 @@ describe('PostgreSQL store specifics', { skip }, () => {
       const clientId = randomUUID();
       const customerId = randomUUID();
       await writer.insertApplication(
-        {
-          clientId,
-          name: 'a',
-          status: 'active',
-          tokenClasses: ['api', 'customer'],
-          apiTokenTtl: null,
-          customerTokenTtl: null,
-          resourceServer: false,
-          tokenEndpointAuthMethod: null,
-          jwks: null,
-          jwksUri: null,
-          dpopBoundAccessTokens: false,
-          createdAt: 1,
-          updatedAt: 1,
-        },
-        { id: randomUUID(), clientId, digest: '00'.repeat(32), createdAt: 1, expiresAt: null },
+        application({ clientId, name: 'a', tokenClasses: ['api', 'customer'], createdAt: 1, updatedAt: 1 }),
+        secretFor(clientId, { digest: '00'.repeat(32), createdAt: 1 }),
       );
       const customer = { customerId, clientId, appUserId: 'u', status: 'active', createdAt: 1 } as const;
       await writer.insertCustomer(customer);
