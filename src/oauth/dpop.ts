@@ -1,11 +1,13 @@
 import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify } from 'jose';
+import { useDpopNonce } from './dpop-nonce.js';
 import { OAuthError } from './errors.js';
 import type { OAuthContext } from './ports.js';
 
 /**
  * DPoP (RFC 9449) at the token endpoint: a proof that the client holds a private key, whose public
  * half is in the proof's header. The access token is then bound to that key (`cnf.jkt`), so that a
- * stolen token is useless without it. Server nonces (DPoP-Nonce) are not implemented.
+ * stolen token is useless without it. With DPOP_NONCE=on, a proof must
+ * also carry a server nonce (dpop-nonce.ts).
  */
 export const DPOP_SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'] as const;
 
@@ -22,13 +24,13 @@ export const invalidDpopProof = (description: string): OAuthError =>
 export async function verifyDpopProof(
   proof: string,
   expected: { htm: string; htu: string },
-  context: Pick<OAuthContext, 'clock' | 'assertionReplays'>,
+  context: Pick<OAuthContext, 'clock' | 'assertionReplays' | 'dpopNonces'>,
 ): Promise<string> {
   if (proof.length > MAX_PROOF_LENGTH || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(proof)) {
     throw invalidDpopProof('the DPoP header must be one signed JWT');
   }
   const now = context.clock.now();
-  let payload: { htm?: unknown; htu?: unknown; iat?: number; jti?: unknown };
+  let payload: { htm?: unknown; htu?: unknown; iat?: number; jti?: unknown; nonce?: unknown };
   let jkt: string;
   try {
     const verified = await jwtVerify(proof, EmbeddedJWK, {
@@ -53,6 +55,17 @@ export async function verifyDpopProof(
   const iat = Number(payload.iat);
   if (Math.abs(iat * 1000 - now) > IAT_WINDOW_SECONDS * 1000) {
     throw invalidDpopProof(`the DPoP proof's iat must be within ${IAT_WINDOW_SECONDS} seconds of now`);
+  }
+  // After every other check (§8: a nonce is asked for only of an otherwise good proof), before the
+  // replay cache records the jti: the client's retry with the nonce is a new proof anyway.
+  const nonces = context.dpopNonces;
+  if (nonces !== undefined && !nonces.accepts(payload.nonce)) {
+    throw useDpopNonce(
+      payload.nonce === undefined
+        ? 'the DPoP proof must carry the nonce of the DPoP-Nonce header'
+        : "the DPoP proof's nonce is not current: use the one of the DPoP-Nonce header",
+      nonces.current(),
+    );
   }
   const replayKey = `dpop:${jkt}:${String(payload.jti)}`;
   if (!(await context.assertionReplays.firstUse(replayKey, (iat + IAT_WINDOW_SECONDS) * 1000))) {

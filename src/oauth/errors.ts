@@ -12,6 +12,7 @@ export const OAUTH_ERROR_CODES = [
   'server_error',
   'temporarily_unavailable',
   'invalid_dpop_proof',
+  'use_dpop_nonce',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 

@@ -5,6 +5,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Customer } from '../domain/customer.js';
 import type { JwsSigner } from '../domain/jws-signer.js';
 import type { ReplayCache } from '../domain/replay-cache.js';
+import type { DpopNonces } from './dpop-nonce.js';
 
 /**
  * What the OAuth endpoints need from the rest of the server. The token endpoint uses only
@@ -31,6 +32,8 @@ export interface OAuthContext {
   readonly clientKeys: { keysOf(client: Client, kid: string | undefined): Promise<JSONWebKeySet | null> };
   /** The jti of every client assertion accepted, until it expires (RFC 7523 §3). */
   readonly assertionReplays: ReplayCache;
+  /** DPoP server nonces (DPOP_NONCE=on): proofs at the token endpoint must carry a current one. */
+  readonly dpopNonces?: DpopNonces | undefined;
   readonly clock: Clock;
   readonly issuer: string;
   readonly audience: string;

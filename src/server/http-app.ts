@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AdminOptions } from '../http/admin/admin-context.js';
 import { buildApp, type PublicOptions } from '../http/build-app.js';
 import type { DashboardOptions } from '../http/dashboard/dashboard-context.js';
+import { DpopNonces } from '../oauth/dpop-nonce.js';
 import { OAuthError } from '../oauth/errors.js';
 import { handleTokenRequest } from '../oauth/grants/index.js';
 import { RemoteJwks } from './remote-jwks.js';
@@ -23,6 +24,7 @@ export function publicOptions(services: Services): PublicOptions {
         requireHttps: config.env === 'production',
         now: () => services.clock.now(),
       }),
+      dpopNonces: config.dpopNonce ? dpopNonces(services) : undefined,
       clock: services.clock,
       issuer: config.issuer,
       audience: config.tokenAudience,
@@ -41,6 +43,15 @@ export function publicOptions(services: Services): PublicOptions {
       }
     },
   };
+}
+
+/** The key is derived once, on the first nonce, not on every request. */
+function dpopNonces(services: Services): DpopNonces {
+  let key: Buffer | undefined;
+  return new DpopNonces(() => {
+    key ??= services.dpopNonceKey();
+    return key;
+  }, services.clock);
 }
 
 /** The admin surface over the same services as the CLI. */

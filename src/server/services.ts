@@ -71,6 +71,8 @@ export interface Services {
   readonly failedTotpCodes: FailedAuthentications;
   /** Seals dashboard session cookies: derived from the key encryption key, so every instance has it. */
   sessionKey(): Buffer;
+  /** Keys the stateless DPoP nonces: derived from the key encryption key, so every instance has it. */
+  dpopNonceKey(): Buffer;
   /** The jti of accepted client assertions (private_key_jwt), shared through Redis with REDIS_URL. */
   readonly assertionReplays: ReplayCache;
   /**
@@ -176,6 +178,8 @@ export async function openServices(
     failedTotpCodes,
     sessionKey: () =>
       Buffer.from(hkdfSync('sha256', keyEncryptionKey(), Buffer.alloc(0), 'lean-auth dashboard session', 32)),
+    dpopNonceKey: () =>
+      Buffer.from(hkdfSync('sha256', keyEncryptionKey(), Buffer.alloc(0), 'lean-auth dpop nonce', 32)),
     assertionReplays,
 
     runInBackground() {

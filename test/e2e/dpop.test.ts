@@ -80,17 +80,24 @@ describe('DPoP (RFC 9449) with openid-client', { timeout: 60_000 }, () => {
     assert.equal(decodeJwt(String(response.body.access_token)).cnf, undefined);
   });
 
-  it('advertises its DPoP algorithms', async () => {
+  it('advertises its DPoP algorithms, and takes a proof by each of them from openid-client', async () => {
     const metadata = (await (
       await fetch(`${issuer}/.well-known/oauth-authorization-server`)
     ).json()) as Record<string, unknown>;
-    assert.deepEqual(metadata.dpop_signing_alg_values_supported, [
-      'RS256',
-      'PS256',
-      'ES256',
-      'EdDSA',
-      'Ed25519',
-    ]);
+    const algs = metadata.dpop_signing_alg_values_supported as string[];
+    assert.deepEqual(algs, ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519']);
+    const config = await client.discovery(
+      new URL(issuer),
+      app.clientId,
+      undefined,
+      client.ClientSecretPost(app.clientSecret),
+      { execute: [client.allowInsecureRequests] },
+    );
+    for (const alg of algs) {
+      const dpop = client.getDPoPHandle(config, await client.randomDPoPKeyPair(alg));
+      const tokens = await client.clientCredentialsGrant(config, { scope: 'api' }, { DPoP: dpop });
+      assert.equal(tokens.token_type, 'dpop', alg);
+    }
   });
 
   let key: { privateKey: CryptoKey; jwk: JWK };

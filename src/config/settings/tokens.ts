@@ -129,4 +129,23 @@ export const TOKEN_SETTINGS = [
         problems,
       ),
   }),
+  setting({
+    name: 'DPOP_NONCE',
+    key: 'dpopNonce',
+    flag: '--dpop-nonce',
+    default: 'off',
+    section: 'Tokens',
+    description: [
+      '`on` makes every DPoP proof at the token endpoint carry a server nonce (RFC 9449 §8): a proof',
+      'without one, or with a stale one, is answered `400 use_dpop_nonce` with the nonce to use in',
+      '`DPoP-Nonce`, and every token answer to a DPoP request carries the next one. Nonces are HMACs of',
+      'a 5-minute window under a key derived from `KEY_ENCRYPTION_KEY`, so every instance accepts',
+      "every other's with nothing shared at run time. `off` (the default): no nonces.",
+    ],
+    parse: (raw = 'off', { problems }) => {
+      if (raw !== 'on' && raw !== 'off')
+        problems.push(`DPOP_NONCE must be on or off, got '${raw.slice(0, 40)}'`);
+      return raw === 'on';
+    },
+  }),
 ] as const;

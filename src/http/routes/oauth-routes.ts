@@ -81,6 +81,10 @@ export async function oauthRoutes(
   app.post(TOKEN_PATH, { schema: tokenSchema }, async (request, reply) => {
     const response = await handleTokenRequest(oauthRequest(request), context);
     metrics.tokenIssued(response.scope);
+    // RFC 9449 §8: the nonce for the client's next proof, with every answer to one.
+    if (context.dpopNonces !== undefined && request.headers.dpop !== undefined) {
+      reply.header('DPoP-Nonce', context.dpopNonces.current());
+    }
     return reply.headers(NO_STORE_NO_CACHE).send(response);
   });
   app.post(INTROSPECTION_PATH, { schema: introspectionRouteSchema }, async (request, reply) =>
