@@ -12,7 +12,7 @@ declare module 'fastify' {
 /**
  * A Fastify plugin: every route of the context it is registered in needs a valid access token with
  * `options.scope`, and is answered 401 or 403 with a `WWW-Authenticate: Bearer` challenge otherwise
- * (RFC 6750). The claims are on `request.accessToken`.
+ * (RFC 6750), or a `DPoP` one for a DPoP-bound token (RFC 9449). The claims are on `request.accessToken`.
  */
 export async function leanAuthFastify(
   app: FastifyInstance,
@@ -20,7 +20,11 @@ export async function leanAuthFastify(
 ): Promise<void> {
   const guard = createGuard(options);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const outcome = await guard.check(request, request.headers.authorization);
+    const outcome = await guard.check(request, request.headers.authorization, {
+      method: request.method,
+      url: `${options.origin ?? `${request.protocol}://${request.host}`}${request.url}`,
+      dpop: request.headers.dpop,
+    });
     if ('claims' in outcome) {
       request.accessToken = outcome.claims;
       return;

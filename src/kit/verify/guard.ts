@@ -1,4 +1,4 @@
-import { bearerToken } from './bearer-token.js';
+import { presentedToken } from './bearer-token.js';
 import type { AccessTokenClaims, ScopeRequirement } from './claims.js';
 import { BearerTokenError, MissingTokenError } from './errors.js';
 import { type AccessTokenVerifier, createAccessTokenVerifier, type VerifierOptions } from './verifier.js';
@@ -12,6 +12,11 @@ export interface GuardOptions<Request> extends VerifierOptions {
   readonly scope?: string | ((request: Request) => string);
   /** The realm named in WWW-Authenticate challenges. */
   readonly realm?: string;
+  /**
+   * The origin clients call this resource server at (https://api.example.com), for the DPoP `htu`
+   * check behind a proxy that rewrites it. Default: the request's protocol and Host.
+   */
+  readonly origin?: string;
   /** A verifier to share between guards; by default one is made from these options. */
   readonly verifier?: AccessTokenVerifier;
 }
@@ -23,23 +28,34 @@ export interface Refusal {
   readonly body: { error: string; error_description: string };
 }
 
+/** What the guard needs of the HTTP request beyond its Authorization header, for DPoP (RFC 9449 §4.3). */
+export interface RequestTarget {
+  readonly method: string;
+  /** The URL as the client called it: the origin (`origin`, or the request's) and the path. */
+  readonly url: string;
+  readonly dpop: string | readonly string[] | undefined;
+}
+
 /** The framework-free heart of the plugin and the middleware. */
 export interface Guard<Request> {
   /** The claims of the request's token, or the refusal to answer with. */
   check(
     request: Request,
     authorization: string | readonly string[] | undefined,
+    target?: RequestTarget,
   ): Promise<{ claims: AccessTokenClaims } | { refusal: Refusal }>;
 }
 
 export function createGuard<Request>(options: GuardOptions<Request>): Guard<Request> {
   const verifier = options.verifier ?? createAccessTokenVerifier(options);
   return {
-    async check(request, authorization) {
+    async check(request, authorization, target) {
       try {
         const scope = typeof options.scope === 'function' ? options.scope(request) : options.scope;
         const requirement: ScopeRequirement = scope === undefined ? {} : { scope };
-        return { claims: await verifier.verify(bearerToken(authorization), requirement) };
+        const { scheme, token } = presentedToken(authorization);
+        const presented = { scheme, proof: target?.dpop, method: target?.method, url: target?.url };
+        return { claims: await verifier.verify(token, requirement, presented) };
       } catch (error) {
         if (error instanceof MissingTokenError) {
           const body = { error: 'invalid_token', error_description: error.message };

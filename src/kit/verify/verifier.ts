@@ -1,6 +1,7 @@
 import { errors, jwtVerify } from 'jose';
 import { type AccessTokenClaims, requiredScope, type ScopeRequirement, satisfies } from './claims.js';
 import { discover, type ServerMetadata } from './discovery.js';
+import { type DpopOptions, dpopBinding, type TokenPresentation } from './dpop-binding.js';
 import { BearerTokenError } from './errors.js';
 import { type IntrospectionOptions, Introspector } from './introspection.js';
 import { RemoteKeySet, type RemoteKeySetOptions } from './remote-key-set.js';
@@ -24,16 +25,27 @@ export interface VerifierOptions {
   /** With credentials: also ask the server whether the token is still active (sees revocation). */
   readonly introspection?: IntrospectionOptions;
   readonly keySet?: RemoteKeySetOptions;
+  /** How DPoP proofs of DPoP-bound tokens are checked (RFC 9449 §7): iat window, replay cache. */
+  readonly dpop?: DpopOptions;
 }
 
 export interface AccessTokenVerifier {
-  /** The token's claims, or a BearerTokenError (invalid_token, insufficient_scope). */
-  verify(token: string, requirement?: ScopeRequirement): Promise<AccessTokenClaims>;
+  /**
+   * The token's claims, or a BearerTokenError (invalid_token, insufficient_scope, invalid_dpop_proof).
+   * With `presented`, how the request carried the token is checked too: a DPoP-bound token only
+   * with a DPoP proof for it, an unbound one only as Bearer. Without it, the token alone.
+   */
+  verify(
+    token: string,
+    requirement?: ScopeRequirement,
+    presented?: TokenPresentation,
+  ): Promise<AccessTokenClaims>;
 }
 
 /** A verifier for one issuer: discovery once, then its JWKS kept (see RemoteKeySet). */
 export function createAccessTokenVerifier(options: VerifierOptions): AccessTokenVerifier {
   const audience = options.audience ?? options.issuer;
+  const checkBinding = dpopBinding(options.dpop);
   let setup: Promise<{ keys: RemoteKeySet; introspector: Introspector | undefined }> | undefined;
   const ready = () => {
     setup ??= discover(options.issuer).then(
@@ -56,9 +68,10 @@ export function createAccessTokenVerifier(options: VerifierOptions): AccessToken
   };
 
   return {
-    async verify(token, requirement = {}) {
+    async verify(token, requirement = {}, presented = undefined) {
       const { keys, introspector } = await ready();
       const claims = await verifySignedToken(token, keys, options.issuer, audience);
+      if (presented !== undefined) await checkBinding(token, claims, presented);
       if (introspector !== undefined) await introspector.activeClaims(token);
       if (!satisfies(claims, requirement)) {
         const scope = requiredScope(requirement);

@@ -1,4 +1,5 @@
 import type { AccessTokenClaims } from './claims.js';
+import type { TokenPresentation } from './dpop-binding.js';
 import { type AccessTokenVerifier, createAccessTokenVerifier } from './verifier.js';
 
 export interface VerifyOptions {
@@ -8,6 +9,11 @@ export interface VerifyOptions {
   readonly scope?: string;
   /** The customer the token must act for. */
   readonly customerId?: string;
+  /**
+   * For a token sent as `Authorization: DPoP`: the request's DPoP header, method and URL. Without
+   * it the token must have been sent as Bearer, and a DPoP-bound token is refused.
+   */
+  readonly dpop?: Omit<TokenPresentation, 'scheme'>;
 }
 
 /** One verifier (its discovery and JWKS) per issuer and audience, for the life of the process. */
@@ -24,5 +30,7 @@ export function verifyAccessToken(token: string, options: VerifyOptions): Promis
     verifier = createAccessTokenVerifier({ issuer: options.issuer, audience: options.audience });
     verifiers.set(key, verifier);
   }
-  return verifier.verify(token, { scope: options.scope, customerId: options.customerId });
+  const presented: TokenPresentation =
+    options.dpop === undefined ? { scheme: 'Bearer' } : { scheme: 'DPoP', ...options.dpop };
+  return verifier.verify(token, { scope: options.scope, customerId: options.customerId }, presented);
 }
