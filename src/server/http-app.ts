@@ -5,11 +5,12 @@ import type { DashboardOptions } from '../http/dashboard/dashboard-context.js';
 import { DpopNonces } from '../oauth/dpop-nonce.js';
 import { OAuthError } from '../oauth/errors.js';
 import { handleTokenRequest } from '../oauth/grants/index.js';
+import { jwksFetchWarnings, type WarningLogger } from './jwks-fetch-warnings.js';
 import { RemoteJwks } from './remote-jwks.js';
 import type { Services } from './services.js';
 
 /** The public surface over the services: the token endpoint reads only caches and the in-memory key. */
-export function publicOptions(services: Services): PublicOptions {
+export function publicOptions(services: Services, logger?: WarningLogger): PublicOptions {
   const { config, keys } = services;
   return {
     oauth: {
@@ -23,6 +24,7 @@ export function publicOptions(services: Services): PublicOptions {
         allowPrivate: config.jwksUriAllowPrivate,
         requireHttps: config.env === 'production',
         now: () => services.clock.now(),
+        ...(logger !== undefined && { onError: jwksFetchWarnings(logger, () => services.clock.now()) }),
       }),
       dpopNonces: config.dpopNonce ? dpopNonces(services) : undefined,
       clock: services.clock,
@@ -113,7 +115,7 @@ export function buildHttpApp(
   return buildApp({
     logger,
     trustProxy: services.config.trustProxy,
-    public: publicOptions(services),
+    public: publicOptions(services, logger),
     dashboard: dashboardOptions(services),
     ...(adminToken !== undefined && { admin: adminOptions(services, adminToken) }),
   });

@@ -19,8 +19,8 @@ export interface RemoteJwksOptions {
   readonly defaultTtlMs?: number;
   /** A kid the cached set lacks refetches it, at most this often per URI. */
   readonly unknownKidIntervalMs?: number;
-  /** Told of every failed fetch, for the log (the request itself sees only a refusal). */
-  readonly onError?: (uri: string, error: unknown) => void;
+  /** Told of every failed fetch and the application it was for, for the log (the request sees only a refusal). */
+  readonly onError?: (client: Client, uri: string, error: unknown) => void;
 }
 
 interface Entry {
@@ -58,20 +58,20 @@ export class RemoteJwks {
     const uri = client.jwksUri;
     const now = this.options.now();
     const entry = this.entries.get(uri);
-    if (entry === undefined) return this.refresh(uri);
+    if (entry === undefined) return this.refresh(uri, client);
     // A URI that has never answered is tried again at most once a minute, whoever asks.
     if (entry.keys === null) {
       if (entry.inflight !== null) return entry.inflight;
-      return now - entry.fetchedAt >= this.unknownKidIntervalMs ? this.refresh(uri) : null;
+      return now - entry.fetchedAt >= this.unknownKidIntervalMs ? this.refresh(uri, client) : null;
     }
     const unknownKid = kid !== undefined && !entry.keys.keys.some((k) => k.kid === kid);
-    if (unknownKid && now - entry.fetchedAt >= this.unknownKidIntervalMs) return this.refresh(uri);
-    if (now >= entry.expiresAt) void this.refresh(uri);
+    if (unknownKid && now - entry.fetchedAt >= this.unknownKidIntervalMs) return this.refresh(uri, client);
+    if (now >= entry.expiresAt) void this.refresh(uri, client);
     return entry.keys;
   }
 
   /** One fetch per URI at a time; a failure keeps the keys it had. */
-  private refresh(uri: string): Promise<JSONWebKeySet | null> {
+  private refresh(uri: string, client: Client): Promise<JSONWebKeySet | null> {
     let entry = this.entries.get(uri);
     if (entry === undefined) {
       entry = { keys: null, fetchedAt: 0, expiresAt: 0, inflight: null };
@@ -88,7 +88,7 @@ export class RemoteJwks {
         const now = this.options.now();
         // Tried now: the unknown-kid limit counts failures too, so a dead URI is not hammered.
         Object.assign(current, { fetchedAt: now, expiresAt: now + this.minTtlMs });
-        this.options.onError?.(uri, error);
+        this.options.onError?.(client, uri, error);
         return current.keys;
       })
       .finally(() => {
@@ -133,7 +133,14 @@ export class RemoteJwks {
           response.on('end', () => {
             if (size > this.maxBytes) return;
             try {
-              const keys = validPublicJwks(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+              let body: unknown;
+              try {
+                body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+              } catch {
+                // JSON.parse's message quotes the body: say what was wrong, not what it held.
+                throw new Error('jwks_uri answered something that is not JSON');
+              }
+              const keys = validPublicJwks(body);
               resolve({ keys, ttlMs: this.ttl(response.headers['cache-control']) });
             } catch (error) {
               reject(error);

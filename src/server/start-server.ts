@@ -78,7 +78,7 @@ export async function startServer(
       catalogue,
       tls,
       limits: options.limits,
-      public: publicOptions(services),
+      public: publicOptions(services, logger),
       ...(!separateAdmin && {
         admin: adminOptions(services, admin.token),
         dashboard: dashboardOptions(services),

@@ -48,7 +48,7 @@ describe('RemoteJwks: jwks_uri fetched, cached and guarded', () => {
       allowPrivate: true,
       requireHttps: false,
       now: () => now.t,
-      onError: (_uri, error) => errors.push(String(error)),
+      onError: (_client, _uri, error) => errors.push(String(error)),
       ...options,
     });
     return { jwks, errors };
@@ -143,6 +143,8 @@ describe('RemoteJwks: jwks_uri fetched, cached and guarded', () => {
     body = () => 'not json';
     assert.equal(await jwks.keysOf(clientAt(`${base}/garbage`), undefined), null);
     assert.equal(errors.length, 3);
+    assert.match(errors[2] ?? '', /answered something that is not JSON/);
+    assert.doesNotMatch(errors[2] ?? '', /not json"/, 'the body is not quoted');
     body = undefined;
   });
 

@@ -97,9 +97,6 @@ export function dpopBinding(options: DpopOptions = {}) {
   };
 }
 
-/** The key checker the guard and verifier use. */
-export type DpopBinding = ReturnType<typeof dpopBinding>;
-
 function onlyProof(proof: TokenPresentation['proof']): string {
   if (proof === undefined || proof === '')
     throw dpopError('invalid_dpop_proof', 'the request has no DPoP proof');
