@@ -8,20 +8,38 @@ import { UsageError } from './command.js';
 export const clientAuthOptions = {
   'auth-method': { type: 'string' },
   'jwks-file': { type: 'string' },
+  'dpop-bound': { type: 'boolean' },
+  'no-dpop-bound': { type: 'boolean' },
 } as const;
 
-export const CLIENT_AUTH_USAGE = '[--auth-method M] [--jwks-file F]';
+export const CLIENT_AUTH_USAGE = ['--auth-method M', '--jwks-file F', '--[no-]dpop-bound'];
+
+/** What each of them does, for `--help`. */
+export const CLIENT_AUTH_HELP: Readonly<Record<string, string>> = {
+  '--auth-method M': 'client_secret_basic, client_secret_post, private_key_jwt, or default',
+  '--jwks-file F': 'a JSON file with the public keys (JWK Set) private_key_jwt checks',
+  '--[no-]dpop-bound': 'every token request must carry a DPoP proof (dpop_bound_access_tokens)',
+};
 
 /** `--auth-method default` returns to either client secret method; the domain checks the rest. */
 export function clientAuthSettings(
   values: Record<string, string | boolean | undefined>,
-): Pick<ApplicationSettings, 'tokenEndpointAuthMethod' | 'jwks'> {
+): Pick<ApplicationSettings, 'tokenEndpointAuthMethod' | 'jwks' | 'dpopBoundAccessTokens'> {
   const method = optional(values, 'auth-method');
   const file = optional(values, 'jwks-file');
   return {
     tokenEndpointAuthMethod: method === 'default' ? null : method,
     jwks: file === undefined ? undefined : readJwks(file),
+    dpopBoundAccessTokens: switchValue(values, 'dpop-bound'),
   };
+}
+
+/** `--NAME` true, `--no-NAME` false, neither unchanged; both at once is a mistake. */
+export function switchValue(values: Record<string, string | boolean | undefined>, name: string) {
+  const on = values[name] === true;
+  const off = values[`no-${name}`] === true;
+  if (on && off) throw new UsageError(`--${name} and --no-${name} contradict each other: give one`);
+  return on ? true : off ? false : undefined;
 }
 
 function readJwks(file: string): JSONWebKeySet {

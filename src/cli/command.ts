@@ -18,6 +18,8 @@ export interface CommandInput {
 export interface Command {
   readonly usage: string;
   readonly summary: string;
+  /** More lines for `--help`, such as what a placeholder of the usage stands for. */
+  readonly details?: string;
   readonly options?: NonNullable<ParseArgsConfig['options']>;
   /** How many positional arguments the command takes. */
   readonly positionals?: number;

@@ -30,6 +30,7 @@ function help(): string {
   }
   lines.push(
     '',
+    'A command’s --help says more, such as the SETTINGS of apps create and apps update.',
     'Every command takes, before or after the command words, --json (machine-readable output) and',
     'the configuration flags',
     `  ${Object.keys(CONFIG_FLAGS)
@@ -72,7 +73,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     };
     const { values, positionals } = parseUsage(rest, options);
     if (values.help) {
-      io.stdout.write(`Usage: lean-auth ${command.usage}\n  ${command.summary}\n`);
+      const details = command.details === undefined ? '' : `${command.details}\n`;
+      io.stdout.write(`Usage: lean-auth ${command.usage}\n  ${command.summary}\n${details}`);
       return 0;
     }
     if (positionals.length !== (command.positionals ?? 0)) {

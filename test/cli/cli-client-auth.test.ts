@@ -93,4 +93,51 @@ describe('lean-auth apps --auth-method and --jwks-file', () => {
       /private_key_jwt needs .*jwks/,
     );
   });
+
+  it('--dpop-bound sets dpop_bound_access_tokens on create, --no-dpop-bound and --dpop-bound switch it on update', async () => {
+    const created = json(await cli('apps', 'create', '--name', 'bound', '--dpop-bound', '--json'));
+    assert.equal(created.dpop_bound_access_tokens, true);
+    const id = String(created.client_id);
+    assert.match((await cli('apps', 'show', id)).stdout, /dpop bound\s+yes/);
+    const renamed = json(await cli('apps', 'update', id, '--name', 'renamed', '--json'));
+    assert.equal(renamed.dpop_bound_access_tokens, true, 'unchanged without either flag');
+    assert.equal(
+      json(await cli('apps', 'update', id, '--no-dpop-bound', '--json')).dpop_bound_access_tokens,
+      false,
+    );
+    assert.equal(
+      json(await cli('apps', 'update', id, '--dpop-bound', '--json')).dpop_bound_access_tokens,
+      true,
+    );
+    const plain = json(await cli('apps', 'create', '--name', 'plain', '--json'));
+    assert.equal(plain.dpop_bound_access_tokens, false);
+  });
+
+  it('refuses --dpop-bound with --no-dpop-bound, and explains SETTINGS in --help', async () => {
+    assert.match(
+      fails(
+        await cli(
+          'apps',
+          'update',
+          '00000000-0000-4000-8000-000000000000',
+          '--dpop-bound',
+          '--no-dpop-bound',
+        ),
+        2,
+      ),
+      /--dpop-bound and --no-dpop-bound contradict each other/,
+    );
+    const help = await cli('apps', 'update', '--help');
+    assert.match(help.stdout, /^Usage: lean-auth apps update CLIENT_ID \[--name NAME\] \[SETTINGS\]/);
+    for (const flag of [
+      '--token-classes LIST',
+      '--api-token-ttl S',
+      '--[no-]resource-server',
+      '--jwks-file F',
+      '--[no-]dpop-bound',
+    ]) {
+      assert.ok(help.stdout.includes(`  ${flag}`), flag);
+    }
+    for (const line of help.stdout.split('\n')) assert.ok(line.length <= 100, line);
+  });
 });

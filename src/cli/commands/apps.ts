@@ -3,7 +3,13 @@ import { validPage } from '../../domain/page.js';
 import { DEFAULT_TOKEN_CLASSES_TEXT } from '../../domain/token-class.js';
 import { applicationView, pageView } from '../../domain/views.js';
 import { durationSeconds, list, optional, required, wholeNumber } from '../arguments.js';
-import { CLIENT_AUTH_USAGE, clientAuthOptions, clientAuthSettings } from '../client-auth-options.js';
+import {
+  CLIENT_AUTH_HELP,
+  CLIENT_AUTH_USAGE,
+  clientAuthOptions,
+  clientAuthSettings,
+  switchValue,
+} from '../client-auth-options.js';
 import type { Command } from '../command.js';
 import { CONFIRM_OPTION, confirmed, unconfirmed } from '../confirm.js';
 import { fields, table } from '../text.js';
@@ -18,6 +24,18 @@ const settingsOptions = {
   ...clientAuthOptions,
 } as const;
 
+/** The SETTINGS of `apps create` and `apps update`, one a line in `--help` (the usage lines stay short). */
+const SETTINGS_DETAILS = [
+  'SETTINGS:',
+  ...[
+    `--token-classes LIST       ${DEFAULT_TOKEN_CLASSES_TEXT} (the default), api, or customer`,
+    '--api-token-ttl S          lifetime of api tokens (default: the server setting)',
+    '--customer-token-ttl S     lifetime of customer tokens (default: the server setting)',
+    '--[no-]resource-server     may introspect every application’s tokens',
+    ...CLIENT_AUTH_USAGE.map((flag) => `${flag.padEnd(26)} ${CLIENT_AUTH_HELP[flag] ?? ''}`),
+  ].map((line) => `  ${line}`),
+].join('\n');
+
 const lifetime = (seconds: number | null) => (seconds === null ? 'server default' : `${seconds} s`);
 
 function describe(a: Application): string {
@@ -30,6 +48,7 @@ function describe(a: Application): string {
     ['customer token ttl', lifetime(a.customerTokenTtl)],
     ['resource server', a.resourceServer ? 'yes (may introspect any token)' : 'no'],
     ['auth method', a.tokenEndpointAuthMethod ?? 'client_secret_basic or client_secret_post'],
+    ['dpop bound', a.dpopBoundAccessTokens ? 'yes (every token request needs a DPoP proof)' : 'no'],
     ...(a.jwks === null ? [] : [['jwks', `${a.jwks.keys.length} public key(s)`] as [string, string]]),
     ['created', new Date(a.createdAt).toISOString()],
   ]);
@@ -38,7 +57,8 @@ function describe(a: Application): string {
 /** `lean-auth apps …`: applications (OAuth clients). */
 export const appsCommands: Record<string, Command> = {
   create: {
-    usage: `apps create --name NAME [--token-classes ${DEFAULT_TOKEN_CLASSES_TEXT}] [--api-token-ttl S] [--customer-token-ttl S] [--resource-server] ${CLIENT_AUTH_USAGE}`,
+    usage: 'apps create --name NAME [SETTINGS]',
+    details: SETTINGS_DETAILS,
     summary: 'register an application; prints its client_secret once',
     options: { name: { type: 'string' }, ...settingsOptions },
     run: ({ config, io, values }) =>
@@ -49,7 +69,7 @@ export const appsCommands: Record<string, Command> = {
             tokenClasses: list(values, 'token-classes'),
             apiTokenTtl: durationSeconds(values, 'api-token-ttl') ?? null,
             customerTokenTtl: durationSeconds(values, 'customer-token-ttl') ?? null,
-            resourceServer: values['resource-server'] === true,
+            resourceServer: switchValue(values, 'resource-server') === true,
             ...clientAuthSettings(values),
           },
           CLI_ACTOR,
@@ -91,7 +111,8 @@ export const appsCommands: Record<string, Command> = {
       }),
   },
   update: {
-    usage: `apps update CLIENT_ID [--name NAME] [--token-classes LIST] [--api-token-ttl S] [--customer-token-ttl S] [--[no-]resource-server] ${CLIENT_AUTH_USAGE}`,
+    usage: 'apps update CLIENT_ID [--name NAME] [SETTINGS]',
+    details: SETTINGS_DETAILS,
     summary: 'change an application’s name, token classes, token lifetimes (S or default) or authentication',
     options: { name: { type: 'string' }, ...settingsOptions },
     positionals: 1,
@@ -104,12 +125,7 @@ export const appsCommands: Record<string, Command> = {
             tokenClasses: list(values, 'token-classes'),
             apiTokenTtl: durationSeconds(values, 'api-token-ttl', true),
             customerTokenTtl: durationSeconds(values, 'customer-token-ttl', true),
-            resourceServer:
-              values['resource-server'] === true
-                ? true
-                : values['no-resource-server'] === true
-                  ? false
-                  : undefined,
+            resourceServer: switchValue(values, 'resource-server'),
             ...clientAuthSettings(values),
           },
           CLI_ACTOR,
