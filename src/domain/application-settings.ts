@@ -6,8 +6,8 @@ import {
   validClientAuthentication,
 } from './client-auth-method.js';
 import { DomainError } from './domain-error.js';
-import { TLS_SUBJECT_FIELDS, type TlsSubject, type TlsSubjectField } from './tls-client-auth.js';
 import { isPlainText } from './printable.js';
+import { TLS_SUBJECT_FIELDS, type TlsSubject, type TlsSubjectField } from './tls-client-auth.js';
 import { TOKEN_CLASSES, type TokenClass } from './token-class.js';
 
 /** What an operator may set on an application, and the rules each setting is held to. */
@@ -78,7 +78,10 @@ function tlsSubject(settings: ApplicationSettings): TlsSubject | null {
   const given = settings.tlsSubject ?? {};
   const set = TLS_SUBJECT_FIELDS.filter((field) => typeof given[field] === 'string');
   if (set.length > 1) {
-    throw new DomainError('invalid', `give exactly one of ${set.join(' and ')}: a certificate is matched by one subject`);
+    throw new DomainError(
+      'invalid',
+      `give exactly one of ${set.join(' and ')}: a certificate is matched by one subject`,
+    );
   }
   const [field] = set;
   return field === undefined ? null : { field, value: String(given[field]) };

@@ -1,7 +1,12 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { DomainError } from './domain-error.js';
-import { TLS_SUBJECT_FIELDS, type TlsSubject, validCertificateKey, validTlsSubject } from './tls-client-auth.js';
+import {
+  TLS_SUBJECT_FIELDS,
+  type TlsSubject,
+  validCertificateKey,
+  validTlsSubject,
+} from './tls-client-auth.js';
 
 /** RFC 7591 `token_endpoint_auth_method` names: how an application proves who it is. */
 export const TOKEN_ENDPOINT_AUTH_METHODS = [
@@ -49,12 +54,21 @@ export function validClientAuthentication(settings: ClientAuthentication): Clien
   }
   if (method === 'tls_client_auth') {
     if (tlsSubject === null) {
-      throw invalid(`tls_client_auth needs the subject its certificate must carry: one of ${TLS_FIELDS_TEXT}`);
+      throw invalid(
+        `tls_client_auth needs the subject its certificate must carry: one of ${TLS_FIELDS_TEXT}`,
+      );
     }
     if (jwks !== null || jwksUri !== null) {
-      throw invalid('tls_client_auth takes no jwks or jwks_uri: its certificate is checked against TLS_CLIENT_CA_FILE');
+      throw invalid(
+        'tls_client_auth takes no jwks or jwks_uri: its certificate is checked against TLS_CLIENT_CA_FILE',
+      );
     }
-    return { tokenEndpointAuthMethod: method, jwks: null, jwksUri: null, tlsSubject: validTlsSubject(tlsSubject) };
+    return {
+      tokenEndpointAuthMethod: method,
+      jwks: null,
+      jwksUri: null,
+      tlsSubject: validTlsSubject(tlsSubject),
+    };
   }
   if (method === 'private_key_jwt' || method === 'self_signed_tls_client_auth') {
     if (jwks !== null && jwksUri !== null) throw invalid('give jwks or jwks_uri, not both');

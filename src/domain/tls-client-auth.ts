@@ -34,7 +34,8 @@ export function validTlsSubject(subject: TlsSubject): TlsSubject {
   }
   const fits = {
     tls_client_auth_subject_dn: () => parseDistinguishedName(value) !== undefined,
-    tls_client_auth_san_dns: () => /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)*$/.test(value),
+    tls_client_auth_san_dns: () =>
+      /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)*$/.test(value),
     tls_client_auth_san_uri: () => URL.canParse(value),
     tls_client_auth_san_ip: () => isIP(value) !== 0,
     tls_client_auth_san_email: () => /^[^@\s]+@[^@\s]+$/.test(value),

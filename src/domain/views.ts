@@ -1,7 +1,7 @@
 import type { Application } from './application.js';
 import type { Customer } from './customer.js';
-import { TLS_SUBJECT_FIELDS, type TlsSubject, type TlsSubjectField } from './tls-client-auth.js';
 import type { SigningKeySummary } from './signing-keys.js';
+import { TLS_SUBJECT_FIELDS, type TlsSubject, type TlsSubjectField } from './tls-client-auth.js';
 
 /** How an application is shown to operators (CLI --json, and the admin API): never a secret digest. */
 export function applicationView(a: Application) {

@@ -176,7 +176,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
  * The public server asks for a client certificate (RFC 8705 mutual TLS) but lets a client without
  * one in: secret-based clients and browsers go on as before, and the token endpoint decides.
  */
-function httpsServerFactory(tls: ServerTls, limits: ServerLimits, askCertificate: boolean): FastifyServerFactory {
+function httpsServerFactory(
+  tls: ServerTls,
+  limits: ServerLimits,
+  askCertificate: boolean,
+): FastifyServerFactory {
   return (handler) => {
     const server = createHttpsServer(
       {

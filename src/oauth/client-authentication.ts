@@ -1,10 +1,10 @@
 import type { Client } from '../domain/client.js';
 import type { TokenEndpointAuthMethod } from '../domain/client-auth-method.js';
 import { secretMatches } from '../domain/client-secrets.js';
-import { invalidClient, invalidRequest, OAuthError } from './errors.js';
 import { parseBasicAuthorization } from './basic-credentials.js';
-import type { FormParameters } from './form-body.js';
 import { certificateFailure, certificateMismatch } from './certificate-authentication.js';
+import { invalidClient, invalidRequest, OAuthError } from './errors.js';
+import type { FormParameters } from './form-body.js';
 import type { ClientCertificate, OAuthContext, OAuthRequest } from './ports.js';
 import { assertionProves, readClientAssertion } from './private-key-jwt.js';
 

@@ -28,7 +28,10 @@ export function publicOptions(services: Services): PublicOptions {
       audience: config.tokenAudience,
     },
     // Certificates reach us through our own TLS or a trusted proxy's Client-Cert header (RFC 9440).
-    mtls: { supported: config.tls !== undefined || config.trustProxy !== undefined, baseUrl: config.mtlsBaseUrl },
+    mtls: {
+      supported: config.tls !== undefined || config.trustProxy !== undefined,
+      baseUrl: config.mtlsBaseUrl,
+    },
     checkReady: async () => {
       if (!keys.ready) return { reason: 'no_signing_key' };
       if (!services.cachesInStep()) return { reason: 'change_notices_lost' };

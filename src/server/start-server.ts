@@ -158,6 +158,8 @@ function readTls(config: Config): ServerTls | undefined {
       clientCa: clientCaFile === undefined ? undefined : readFileSync(clientCaFile),
     };
   } catch (error) {
-    throw new Error(`cannot read TLS_CERT_FILE, TLS_KEY_FILE or TLS_CLIENT_CA_FILE: ${(error as Error).message}`);
+    throw new Error(
+      `cannot read TLS_CERT_FILE, TLS_KEY_FILE or TLS_CLIENT_CA_FILE: ${(error as Error).message}`,
+    );
   }
 }

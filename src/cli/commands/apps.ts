@@ -31,6 +31,17 @@ function describe(a: Application): string {
     ['resource server', a.resourceServer ? 'yes (may introspect any token)' : 'no'],
     ['auth method', a.tokenEndpointAuthMethod ?? 'client_secret_basic or client_secret_post'],
     ...(a.jwks === null ? [] : [['jwks', `${a.jwks.keys.length} public key(s)`] as [string, string]]),
+    ...(a.tlsSubject === null
+      ? []
+      : [
+          ['tls subject', `${a.tlsSubject.field.slice('tls_client_auth_'.length)} ${a.tlsSubject.value}`] as [
+            string,
+            string,
+          ],
+        ]),
+    ...(a.certificateBoundAccessTokens
+      ? [['bound to', 'the TLS client certificate'] as [string, string]]
+      : []),
     ['created', new Date(a.createdAt).toISOString()],
   ]);
 }

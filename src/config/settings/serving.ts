@@ -129,7 +129,9 @@ export const SERVING_SETTINGS = [
     ],
     parse: (raw, { cwd, problems, earlier }) => {
       if (raw !== undefined && earlier.tlsCertFile === undefined) {
-        problems.push('TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE: it verifies our own TLS clients');
+        problems.push(
+          'TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE: it verifies our own TLS clients',
+        );
       }
       return path(raw, cwd);
     },
@@ -149,7 +151,8 @@ export const SERVING_SETTINGS = [
     parse: (raw, { problems }) => {
       if (raw === undefined) return undefined;
       const url = raw.replace(/\/+$/, '');
-      if (!isHttpUrl(url)) problems.push(`MTLS_BASE_URL must be an http(s) URL without query or fragment, got '${raw}'`);
+      if (!isHttpUrl(url))
+        problems.push(`MTLS_BASE_URL must be an http(s) URL without query or fragment, got '${raw}'`);
       return url;
     },
   }),
