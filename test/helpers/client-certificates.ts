@@ -13,10 +13,24 @@ export interface Issued {
 const P256 = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
 /** A self-signed certificate (a CA, or a self_signed_tls_client_auth client), made by openssl. */
-export function selfSigned(dir: string, name: string, subject: string): Issued {
+export function selfSigned(dir: string, name: string, subject: string, san?: string): Issued {
   const certFile = join(dir, `${name}.pem`);
   const keyFile = join(dir, `${name}.key`);
-  openssl(['req', '-x509', ...P256, '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', subject]);
+  const extension = san === undefined ? [] : ['-addext', `subjectAltName=${san}`];
+  openssl([
+    'req',
+    '-x509',
+    ...P256,
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '1',
+    '-subj',
+    subject,
+    ...extension,
+  ]);
   return { certFile, keyFile, cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }
 
