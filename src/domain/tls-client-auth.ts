@@ -114,7 +114,7 @@ function rdn(text: string): string | undefined {
   for (const part of splitUnescaped(text, '+')) {
     const eq = part.indexOf('=');
     const type = part.slice(0, eq).trim().toUpperCase();
-    const value = unescape(part.slice(eq + 1).trim());
+    const value = unescapeValue(part.slice(eq + 1).trim());
     if (eq === -1 || type === '' || value === '') return undefined;
     attributes.push(`${type}=${value}`);
   }
@@ -139,7 +139,7 @@ function splitUnescaped(text: string, separator: string): string[] {
 }
 
 /** RFC 4514 escapes undone: `\,` and the like, and `\C3\A9` as UTF-8 bytes. */
-function unescape(value: string): string {
+function unescapeValue(value: string): string {
   const encoded = value
     .replace(/%/g, '%25')
     .replace(/\\([0-9A-Fa-f]{2}|.)/g, (_, e: string) => (e.length === 2 ? `%${e}` : encodeURIComponent(e)));
