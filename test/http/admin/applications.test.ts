@@ -22,6 +22,12 @@ const APPLICATION_FIELDS = [
   'resource_server',
   'status',
   'token_classes',
+  'tls_client_auth_san_dns',
+  'tls_client_auth_san_email',
+  'tls_client_auth_san_ip',
+  'tls_client_auth_san_uri',
+  'tls_client_auth_subject_dn',
+  'tls_client_certificate_bound_access_tokens',
   'token_endpoint_auth_method',
   'updated_at',
 ];
