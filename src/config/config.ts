@@ -15,11 +15,16 @@ type Row = (typeof SETTINGS)[number];
 type TableValues = { readonly [R in Row as R['key']]: ReturnType<R['parse']> };
 
 /** The whole configuration, read once from the environment and frozen; its fields are described in the table. */
-export type Config = Omit<TableValues, 'tlsCertFile' | 'tlsKeyFile'> & {
+export type Config = Omit<TableValues, 'tlsCertFile' | 'tlsKeyFile' | 'tlsClientCaFile'> & {
   /** Where a sandbox keeps what it generates for itself (the key encryption key): the SQLite file's folder. */
   readonly dataDir: string;
-  /** TLS_CERT_FILE and TLS_KEY_FILE together: with both, the server speaks HTTPS itself. */
-  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /**
+   * TLS_CERT_FILE and TLS_KEY_FILE together: with both, the server speaks HTTPS itself, verifying
+   * client certificates against TLS_CLIENT_CA_FILE when it is set.
+   */
+  readonly tls:
+    | { readonly certFile: string; readonly keyFile: string; readonly clientCaFile: string | undefined }
+    | undefined;
 };
 
 /** Thrown when the environment does not describe a configuration we can run with; lists every problem. */
@@ -44,11 +49,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const table = values as TableValues;
   problems.push(...unchosenEnvironment(read, table), ...unpairedTls(table), ...productionGaps(read, table));
   if (problems.length > 0) throw new ConfigError(problems);
-  const { tlsCertFile, tlsKeyFile, ...rest } = table;
+  const { tlsCertFile, tlsKeyFile, tlsClientCaFile, ...rest } = table;
   return Object.freeze({
     ...rest,
     dataDir: dataDir(table.database, cwd),
-    tls: tlsCertFile && tlsKeyFile ? { certFile: tlsCertFile, keyFile: tlsKeyFile } : undefined,
+    tls:
+      tlsCertFile && tlsKeyFile
+        ? { certFile: tlsCertFile, keyFile: tlsKeyFile, clientCaFile: tlsClientCaFile }
+        : undefined,
   });
 }
 

@@ -7,6 +7,7 @@ import {
 } from './client-auth-method.js';
 import { DomainError } from './domain-error.js';
 import { isPlainText } from './printable.js';
+import { TLS_SUBJECT_FIELDS, type TlsSubject, type TlsSubjectField } from './tls-client-auth.js';
 import { TOKEN_CLASSES, type TokenClass } from './token-class.js';
 
 /** What an operator may set on an application, and the rules each setting is held to. */
@@ -22,21 +23,27 @@ export interface ApplicationSettings {
   tokenEndpointAuthMethod?: string | null | undefined;
   jwks?: JSONWebKeySet | null | undefined;
   jwksUri?: string | null | undefined;
+  /** RFC 8705 §2.1.2 subject fields as given (null clears); at most one may be non-null. */
+  tlsSubject?: Partial<Record<TlsSubjectField, string | null | undefined>> | undefined;
   /** Every token request must carry a DPoP proof. */
   dpopBoundAccessTokens?: boolean | undefined;
+  /** Tokens are bound to the client certificate of the request (RFC 8705 §3). */
+  certificateBoundAccessTokens?: boolean | undefined;
 }
 
 export const NO_CLIENT_AUTHENTICATION: ClientAuthentication = {
   tokenEndpointAuthMethod: null,
   jwks: null,
   jwksUri: null,
+  tlsSubject: null,
 };
 
 export function changesClientAuthentication(settings: ApplicationSettings): boolean {
   return (
     settings.tokenEndpointAuthMethod !== undefined ||
     settings.jwks !== undefined ||
-    settings.jwksUri !== undefined
+    settings.jwksUri !== undefined ||
+    givenTlsFields(settings).length > 0
   );
 }
 
@@ -57,7 +64,27 @@ export function clientAuthentication(
     tokenEndpointAuthMethod: method,
     jwks: settings.jwks !== undefined ? settings.jwks : keep ? before.jwks : null,
     jwksUri: settings.jwksUri !== undefined ? settings.jwksUri : keep ? before.jwksUri : null,
+    tlsSubject: givenTlsFields(settings).length > 0 ? tlsSubject(settings) : keep ? before.tlsSubject : null,
   });
+}
+
+function givenTlsFields(settings: ApplicationSettings): TlsSubjectField[] {
+  const given = settings.tlsSubject ?? {};
+  return TLS_SUBJECT_FIELDS.filter((field) => given[field] !== undefined);
+}
+
+/** The one subject field given a value (the others given null, or not at all); all null clears it. */
+function tlsSubject(settings: ApplicationSettings): TlsSubject | null {
+  const given = settings.tlsSubject ?? {};
+  const set = TLS_SUBJECT_FIELDS.filter((field) => typeof given[field] === 'string');
+  if (set.length > 1) {
+    throw new DomainError(
+      'invalid',
+      `give exactly one of ${set.join(' and ')}: a certificate is matched by one subject`,
+    );
+  }
+  const [field] = set;
+  return field === undefined ? null : { field, value: String(given[field]) };
 }
 
 export function validName(name: string): string {

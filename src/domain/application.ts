@@ -16,6 +16,8 @@ export interface Application extends ClientAuthentication {
   readonly resourceServer: boolean;
   /** Every token request must carry a DPoP proof, so every token is key-bound (RFC 9449 §5.2). */
   readonly dpopBoundAccessTokens: boolean;
+  /** Tokens are bound to the TLS client certificate of the request (RFC 8705 §3), which it must present. */
+  readonly certificateBoundAccessTokens: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -48,6 +50,7 @@ export type ApplicationPatch = Partial<
     | 'customerTokenTtl'
     | 'resourceServer'
     | 'dpopBoundAccessTokens'
+    | 'certificateBoundAccessTokens'
     | keyof ClientAuthentication
   >
 >;

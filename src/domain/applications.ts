@@ -63,6 +63,7 @@ export class Applications {
       customerTokenTtl: validLifetime('customer', settings.customerTokenTtl ?? null),
       resourceServer: settings.resourceServer ?? false,
       dpopBoundAccessTokens: settings.dpopBoundAccessTokens ?? false,
+      certificateBoundAccessTokens: settings.certificateBoundAccessTokens ?? false,
       ...clientAuthentication(settings, NO_CLIENT_AUTHENTICATION),
       createdAt: now,
       updatedAt: now,
@@ -106,6 +107,9 @@ export class Applications {
       ...(settings.resourceServer !== undefined && { resourceServer: settings.resourceServer }),
       ...(settings.dpopBoundAccessTokens !== undefined && {
         dpopBoundAccessTokens: settings.dpopBoundAccessTokens,
+      }),
+      ...(settings.certificateBoundAccessTokens !== undefined && {
+        certificateBoundAccessTokens: settings.certificateBoundAccessTokens,
       }),
       ...(changesClientAuthentication(settings) && clientAuthentication(settings, before)),
     });

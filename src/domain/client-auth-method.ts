@@ -1,6 +1,12 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { DomainError } from './domain-error.js';
+import {
+  TLS_SUBJECT_FIELDS,
+  type TlsSubject,
+  validCertificateKey,
+  validTlsSubject,
+} from './tls-client-auth.js';
 
 /** RFC 7591 `token_endpoint_auth_method` names: how an application proves who it is. */
 export const TOKEN_ENDPOINT_AUTH_METHODS = [
@@ -15,12 +21,6 @@ export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[numbe
 /** The methods an application without a registered one may use: either secret method, as always. */
 const SECRET_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 
-/** Names RFC 7591 defines that this server does not implement yet: refused when registered. */
-const NOT_YET_SUPPORTED: readonly TokenEndpointAuthMethod[] = [
-  'tls_client_auth',
-  'self_signed_tls_client_auth',
-];
-
 /** How an application authenticates, with the public keys private_key_jwt checks assertions against. */
 export interface ClientAuthentication {
   /** null: either client_secret_basic or client_secret_post (what every application could do before). */
@@ -29,6 +29,8 @@ export interface ClientAuthentication {
   readonly jwks: JSONWebKeySet | null;
   /** Where the public keys are published (RFC 7591 `jwks_uri`). */
   readonly jwksUri: string | null;
+  /** The certificate subject tls_client_auth requires (RFC 8705 §2.1.2); null for other methods. */
+  readonly tlsSubject: TlsSubject | null;
 }
 
 export const MAX_JWKS_KEYS = 10;
@@ -43,29 +45,54 @@ export function allowedMethods(method: TokenEndpointAuthMethod | null): readonly
 
 /** Checks a method and its keys together: each method has the metadata it needs, and no other. */
 export function validClientAuthentication(settings: ClientAuthentication): ClientAuthentication {
-  const { tokenEndpointAuthMethod: method, jwks, jwksUri } = settings;
+  const { tokenEndpointAuthMethod: method, jwks, jwksUri, tlsSubject } = settings;
   if (method !== null && !TOKEN_ENDPOINT_AUTH_METHODS.includes(method)) {
     throw invalid(`token_endpoint_auth_method must be one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`);
   }
-  if (method !== null && NOT_YET_SUPPORTED.includes(method)) {
-    throw invalid(`token_endpoint_auth_method ${method} is not supported by this server yet`);
+  if (tlsSubject !== null && method !== 'tls_client_auth') {
+    throw invalid(`${tlsSubject.field} is only for token_endpoint_auth_method tls_client_auth`);
   }
-  if (method === 'private_key_jwt') {
-    if (jwks !== null && jwksUri !== null) throw invalid('give jwks or jwks_uri, not both');
-    if (jwks === null && jwksUri === null) {
-      throw invalid('private_key_jwt needs the application’s public keys: jwks or jwks_uri');
+  if (method === 'tls_client_auth') {
+    if (tlsSubject === null) {
+      throw invalid(
+        `tls_client_auth needs the subject its certificate must carry: one of ${TLS_FIELDS_TEXT}`,
+      );
+    }
+    if (jwks !== null || jwksUri !== null) {
+      throw invalid(
+        'tls_client_auth takes no jwks or jwks_uri: its certificate is checked against TLS_CLIENT_CA_FILE',
+      );
     }
     return {
       tokenEndpointAuthMethod: method,
-      jwks: jwks === null ? null : validPublicJwks(jwks),
+      jwks: null,
+      jwksUri: null,
+      tlsSubject: validTlsSubject(tlsSubject),
+    };
+  }
+  if (method === 'private_key_jwt' || method === 'self_signed_tls_client_auth') {
+    if (jwks !== null && jwksUri !== null) throw invalid('give jwks or jwks_uri, not both');
+    if (jwks === null && jwksUri === null) {
+      throw invalid(`${method} needs the application’s public keys: jwks or jwks_uri`);
+    }
+    const keys = jwks === null ? null : validPublicJwks(jwks);
+    if (method === 'self_signed_tls_client_auth') keys?.keys.forEach(validCertificateKey);
+    return {
+      tokenEndpointAuthMethod: method,
+      jwks: keys,
       jwksUri: jwksUri === null ? null : validJwksUri(jwksUri),
+      tlsSubject: null,
     };
   }
   if (jwks !== null || jwksUri !== null) {
-    throw invalid('jwks and jwks_uri are only for token_endpoint_auth_method private_key_jwt');
+    throw invalid(
+      'jwks and jwks_uri are only for token_endpoint_auth_method private_key_jwt or self_signed_tls_client_auth',
+    );
   }
-  return { tokenEndpointAuthMethod: method, jwks: null, jwksUri: null };
+  return { tokenEndpointAuthMethod: method, jwks: null, jwksUri: null, tlsSubject: null };
 }
+
+const TLS_FIELDS_TEXT = TLS_SUBJECT_FIELDS.join(', ');
 
 /** A JWK Set of public signing keys, as registered inline or fetched from a jwks_uri. */
 export function validPublicJwks(value: unknown): JSONWebKeySet {

@@ -1,6 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import type { Application, ClientSecret } from './application.js';
 import { allowedMethods, type TokenEndpointAuthMethod } from './client-auth-method.js';
+import type { TlsSubject } from './tls-client-auth.js';
 import type { TokenClass } from './token-class.js';
 
 /** What the token endpoint needs to know about a client, resolved once and kept in memory. */
@@ -21,6 +22,10 @@ export interface Client {
   readonly jwksUri: string | null;
   /** Must send a DPoP proof with every token request. */
   readonly dpopBound: boolean;
+  /** The certificate subject its tls_client_auth certificate must carry; null for other methods. */
+  readonly tlsSubject: TlsSubject | null;
+  /** Its tokens are bound to the TLS client certificate of the request (RFC 8705 §3). */
+  readonly certificateBound: boolean;
 }
 
 /** The Client an application and its live secrets make: a pure projection, no I/O. */
@@ -46,6 +51,8 @@ export function toClient(
     jwks: application.jwks,
     jwksUri: application.jwksUri,
     dpopBound: application.dpopBoundAccessTokens,
+    tlsSubject: application.tlsSubject,
+    certificateBound: application.certificateBoundAccessTokens,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Application } from './application.js';
 import type { Customer } from './customer.js';
 import type { SigningKeySummary } from './signing-keys.js';
+import { TLS_SUBJECT_FIELDS, type TlsSubject, type TlsSubjectField } from './tls-client-auth.js';
 
 /** How an application is shown to operators (CLI --json, and the admin API): never a secret digest. */
 export function applicationView(a: Application) {
@@ -17,7 +18,9 @@ export function applicationView(a: Application) {
     token_endpoint_auth_method: a.tokenEndpointAuthMethod,
     jwks: a.jwks,
     jwks_uri: a.jwksUri,
+    ...tlsSubjectView(a.tlsSubject),
     dpop_bound_access_tokens: a.dpopBoundAccessTokens,
+    tls_client_certificate_bound_access_tokens: a.certificateBoundAccessTokens,
     created_at: iso(a.createdAt),
     updated_at: iso(a.updatedAt),
   };
@@ -67,4 +70,14 @@ export function pageView<T, V>(
 export function nextAfter<T>(items: readonly T[], limit: number, id: (item: T) => string): string | null {
   const last = items.at(-1);
   return items.length === limit && last !== undefined ? id(last) : null;
+}
+
+/** Every RFC 8705 subject field, null but the one registered. */
+function tlsSubjectView(subject: TlsSubject | null): Record<TlsSubjectField, string | null> {
+  const view = Object.fromEntries(TLS_SUBJECT_FIELDS.map((field) => [field, null])) as Record<
+    TlsSubjectField,
+    string | null
+  >;
+  if (subject !== null) view[subject.field] = subject.value;
+  return view;
 }

@@ -7,6 +7,7 @@ import Fastify, {
 } from 'fastify';
 import type { TrustedProxies } from '../config/config.js';
 import { OAuthError } from '../oauth/errors.js';
+import type { MtlsSupport } from '../oauth/metadata.js';
 import type { OAuthContext } from '../oauth/ports.js';
 import { AccessLog } from './access-log.js';
 import { adminAuthentication } from './admin/admin-auth.js';
@@ -29,6 +30,8 @@ import { ignoreUnusableForwardedFor, proxyTrust } from './trusted-proxies.js';
 
 export interface PublicOptions {
   readonly oauth: OAuthContext;
+  /** What the metadata says of mutual TLS (RFC 8705); not advertised when omitted. */
+  readonly mtls?: MtlsSupport | undefined;
   readonly checkReady: () => Promise<NotReady | undefined>;
 }
 
@@ -49,8 +52,11 @@ export interface AppOptions {
    * that the admin port describes both surfaces; a new one when omitted.
    */
   readonly catalogue?: RouteCatalogue;
-  /** Serve HTTPS with this certificate and key (PEM), read from TLS_CERT_FILE and TLS_KEY_FILE. */
-  readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /**
+   * Serve HTTPS with this certificate and key (PEM), read from TLS_CERT_FILE and TLS_KEY_FILE; with
+   * `clientCa` (TLS_CLIENT_CA_FILE), client certificate chains are verified against those CAs.
+   */
+  readonly tls?: ServerTls | undefined;
   /** Other limits than SERVER_LIMITS: for tests, which cannot wait out the real ones. */
   readonly limits?: Partial<ServerLimits> | undefined;
 }
@@ -72,6 +78,12 @@ const SERVER_LIMITS = {
   maxHeaderSize: 16 * 1024,
 } as const;
 
+export interface ServerTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly clientCa?: Buffer | undefined;
+}
+
 export type ServerLimits = { readonly [name in keyof typeof SERVER_LIMITS]: number };
 
 /**
@@ -92,7 +104,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     keepAliveTimeout: limits.keepAliveTimeout,
     maxRequestsPerSocket: limits.maxRequestsPerSocket,
     http: nodeServerLimits(limits),
-    ...(options.tls && { serverFactory: httpsServerFactory(options.tls, limits) }),
+    ...(options.tls && {
+      serverFactory: httpsServerFactory(options.tls, limits, options.public !== undefined),
+    }),
     frameworkErrors: answerFrameworkError(
       options.admin && {
         prefix: ADMIN_PREFIX,
@@ -123,9 +137,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler(answerNotFound);
 
   if (options.public) {
-    const { oauth, checkReady } = options.public;
-    await app.register(oauthRoutes, { context: oauth, metrics });
-    await app.register(wellKnownRoutes, { issuer: oauth.issuer, jwks: () => oauth.keys.jwks() });
+    const { oauth, checkReady, mtls } = options.public;
+    const trust = options.trustProxy ? proxyTrust(options.trustProxy) : undefined;
+    await app.register(oauthRoutes, {
+      context: oauth,
+      metrics,
+      certificates: {
+        clientCaConfigured: options.tls?.clientCa !== undefined,
+        // The socket's peer, hop 0: whether the Client-Cert header comes from one of our proxies.
+        trustedProxy: trust && ((address) => trust(address, 0)),
+      },
+    });
+    await app.register(wellKnownRoutes, { issuer: oauth.issuer, jwks: () => oauth.keys.jwks(), mtls });
     await app.register(healthRoutes, { checkReady });
   }
   if (options.admin) {
@@ -150,10 +173,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
 /**
  * HTTPS through Fastify's serverFactory: the app keeps its plain-HTTP types, the socket speaks TLS.
+ * The public server asks for a client certificate (RFC 8705 mutual TLS) but lets a client without
+ * one in: secret-based clients and browsers go on as before, and the token endpoint decides.
  */
-function httpsServerFactory(tls: { cert: Buffer; key: Buffer }, limits: ServerLimits): FastifyServerFactory {
+function httpsServerFactory(
+  tls: ServerTls,
+  limits: ServerLimits,
+  askCertificate: boolean,
+): FastifyServerFactory {
   return (handler) => {
-    const server = createHttpsServer({ cert: tls.cert, key: tls.key, ...nodeServerLimits(limits) }, handler);
+    const server = createHttpsServer(
+      {
+        cert: tls.cert,
+        key: tls.key,
+        ...(askCertificate && { requestCert: true, rejectUnauthorized: false }),
+        ...(askCertificate && tls.clientCa !== undefined && { ca: tls.clientCa }),
+        ...nodeServerLimits(limits),
+      },
+      handler,
+    );
     server.keepAliveTimeout = limits.keepAliveTimeout;
     server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
     return server as unknown as ReturnType<FastifyServerFactory>;

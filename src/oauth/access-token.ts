@@ -23,8 +23,15 @@ export interface AccessTokenClaims {
   readonly client_id: string;
   readonly scope: string;
   readonly customer_id?: string;
-  /** RFC 9449 §6: the thumbprint of the key the token is bound to. */
-  readonly cnf?: { readonly jkt: string };
+  readonly cnf?: Confirmation;
+}
+
+/** What a token is bound to (RFC 7800 `cnf`). */
+export interface Confirmation {
+  /** RFC 9449 §6: the thumbprint of the DPoP key. */
+  readonly jkt?: string;
+  /** RFC 8705 §3.1: the SHA-256 thumbprint of the client certificate. */
+  readonly 'x5t#S256'?: string;
 }
 
 /** Signs an access token for the granted scope with the active key. */
@@ -32,8 +39,8 @@ export function issueAccessToken(
   client: Client,
   scope: RequestedScope,
   context: Pick<OAuthContext, 'keys' | 'clock' | 'issuer' | 'audience'>,
-  /** The DPoP key's thumbprint, when the request carried a proof. */
-  jkt?: string,
+  /** The DPoP key and client certificate the token is bound to, if any. */
+  cnf?: Confirmation,
 ): TokenResponse {
   const iat = Math.floor(context.clock.now() / 1000);
   const lifetime = client.lifetimes[scope.tokenClass];
@@ -48,11 +55,11 @@ export function issueAccessToken(
     client_id: client.clientId,
     scope: scopeText,
     ...(scope.tokenClass === 'customer' && { customer_id: scope.customerId }),
-    ...(jkt !== undefined && { cnf: { jkt } }),
+    ...(cnf !== undefined && { cnf }),
   };
   return {
     access_token: context.keys.activeSigner().sign(claims),
-    token_type: jkt === undefined ? 'bearer' : 'DPoP',
+    token_type: cnf?.jkt === undefined ? 'bearer' : 'DPoP',
     expires_in: lifetime,
     scope: scopeText,
   };

@@ -1,9 +1,11 @@
 import type { Client } from '../domain/client.js';
 import type { TokenEndpointAuthMethod } from '../domain/client-auth-method.js';
 import { secretMatches } from '../domain/client-secrets.js';
+import { parseBasicAuthorization } from './basic-credentials.js';
+import { certificateFailure, certificateMismatch } from './certificate-authentication.js';
 import { invalidClient, invalidRequest, OAuthError } from './errors.js';
-import { decodeFormComponent, type FormParameters } from './form-body.js';
-import type { OAuthContext, OAuthRequest } from './ports.js';
+import type { FormParameters } from './form-body.js';
+import type { ClientCertificate, OAuthContext, OAuthRequest } from './ports.js';
 import { assertionProves, readClientAssertion } from './private-key-jwt.js';
 
 /**
@@ -20,7 +22,9 @@ export type ClientCredentials =
       readonly clientSecret: string;
       readonly method: 'client_secret_basic' | 'client_secret_post';
     }
-  | { readonly clientId: string; readonly assertion: string; readonly method: 'private_key_jwt' };
+  | { readonly clientId: string; readonly assertion: string; readonly method: 'private_key_jwt' }
+  /** RFC 8705: the client_id alone in the form, and the connection's certificate. */
+  | { readonly clientId: string; readonly certificate: ClientCertificate; readonly method: 'certificate' };
 
 interface ClientAuthMethod {
   /** Where the method's credentials travel, for the error naming two methods used at once. */
@@ -43,10 +47,6 @@ type AuthenticationContext = Pick<
   OAuthContext,
   'clients' | 'clock' | 'failedAuthentications' | 'issuer' | 'assertionReplays' | 'clientKeys'
 >;
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-/** One decoder for every request: making one costs more than the decoding. */
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** RFC 6749 §2.3.1: HTTP Basic, id and secret form-urlencoded before base64. */
 const clientSecretBasic: ClientAuthMethod = {
@@ -99,11 +99,19 @@ export function readClientCredentials(request: OAuthRequest, parameters: FormPar
     method.presentedIn(request, parameters),
   );
   if (first === undefined) {
-    if (parameters.has('client_id')) throw invalidClient('client_secret is missing', false);
-    throw invalidClient(
-      'client authentication is required: send client_id and client_secret in the body, use HTTP Basic, or send a client_assertion',
-      false,
-    );
+    const clientId = parameters.get('client_id');
+    if (clientId === undefined) {
+      throw invalidClient(
+        'client authentication is required: send client_id and client_secret in the body, use HTTP Basic, send a client_assertion, or client_id with a TLS client certificate',
+        false,
+      );
+    }
+    // Only now is the certificate looked at: requests with a secret or an assertion never pay for it.
+    const certificate = request.clientCertificate();
+    if (certificate === undefined) {
+      throw invalidClient('client_secret is missing, and no TLS client certificate was presented', false);
+    }
+    return { clientId, certificate, method: 'certificate' };
   }
   const credentials = first.read(request, parameters);
   if (others[0] !== undefined) {
@@ -141,17 +149,8 @@ export async function authenticateClient(
     throw invalidClient(AUTHENTICATION_FAILED, basic, 'client_id longer than any we issue');
   }
   const client = await context.clients.find(credentials.clientId);
-  const proved =
-    credentials.method === 'private_key_jwt'
-      ? await assertionProves(client, credentials.assertion, context)
-      : secretProves(client, credentials.clientSecret, context.clock.now());
-  if (client === null || !proved) {
-    const detail =
-      client === null
-        ? 'unknown client_id'
-        : credentials.method === 'private_key_jwt'
-          ? 'client_assertion not signed by a key of the application'
-          : 'wrong client_secret';
+  const detail = await proofFailure(client, credentials, context);
+  if (client === null || detail !== undefined) {
     const wait = context.failedAuthentications.record(credentials.clientId, sourceIp());
     if (wait > 0) {
       throw new OAuthError(
@@ -162,15 +161,37 @@ export async function authenticateClient(
         detail,
       );
     }
-    throw invalidClient(
-      credentials.method === 'private_key_jwt' ? ASSERTION_FAILED : AUTHENTICATION_FAILED,
-      basic,
-      detail,
-    );
+    throw invalidClient(failureDescription(credentials), basic, detail);
   }
-  refuseOtherMethod(client, credentials.method);
+  // A certificate proves only a client registered for the method it matched.
+  if (credentials.method !== 'certificate') refuseOtherMethod(client, credentials.method);
   if (!client.active) throw invalidClient('the application is disabled', basic);
   return client;
+}
+
+/** Why the credentials do not prove the client, for the log (undefined when they do). */
+async function proofFailure(
+  client: Client | null,
+  credentials: ClientCredentials,
+  context: AuthenticationContext,
+): Promise<string | undefined> {
+  if (credentials.method === 'certificate') {
+    return certificateMismatch(client, credentials.certificate, context);
+  }
+  const proved =
+    credentials.method === 'private_key_jwt'
+      ? await assertionProves(client, credentials.assertion, context)
+      : secretProves(client, credentials.clientSecret, context.clock.now());
+  if (proved && client !== null) return undefined;
+  if (client === null) return 'unknown client_id';
+  return credentials.method === 'private_key_jwt'
+    ? 'client_assertion not signed by a key of the application'
+    : 'wrong client_secret';
+}
+
+function failureDescription(credentials: ClientCredentials): string {
+  if (credentials.method === 'certificate') return certificateFailure(credentials.certificate);
+  return credentials.method === 'private_key_jwt' ? ASSERTION_FAILED : AUTHENTICATION_FAILED;
 }
 
 /** Whether the secret is one of the client's live ones; an unknown client is compared against none. */
@@ -192,41 +213,4 @@ function refuseOtherMethod(client: Client, method: TokenEndpointAuthMethod): voi
     `this application authenticates with ${client.authMethods.join(' or ')}, not ${method}`,
     method === 'client_secret_basic',
   );
-}
-
-function parseBasicAuthorization(header: string): ClientCredentials {
-  const match = /^([A-Za-z]+) +(.*)$/.exec(header.trim());
-  const scheme = match?.[1] ?? header.trim().split(' ')[0] ?? '';
-  if (scheme.toLowerCase() !== 'basic') {
-    throw invalidClient(
-      `the Authorization header must use the Basic scheme, got '${scheme.slice(0, 20)}'`,
-      true,
-    );
-  }
-  const encoded = match?.[2]?.trim() ?? '';
-  if (encoded === '' || encoded.length % 4 !== 0 || !BASE64.test(encoded)) {
-    throw invalidClient('malformed Basic credentials: not valid base64', true);
-  }
-  let decoded: string;
-  try {
-    decoded = utf8.decode(Buffer.from(encoded, 'base64'));
-  } catch {
-    throw invalidClient('malformed Basic credentials: not valid UTF-8', true);
-  }
-  const colon = decoded.indexOf(':');
-  if (colon === -1)
-    throw invalidClient("malformed Basic credentials: no ':' between client_id and client_secret", true);
-  const clientId = formDecode(decoded.slice(0, colon));
-  const clientSecret = formDecode(decoded.slice(colon + 1));
-  if (clientId === '') throw invalidClient('malformed Basic credentials: client_id is empty', true);
-  if (clientSecret === '') throw invalidClient('malformed Basic credentials: client_secret is empty', true);
-  return { clientId, clientSecret, method: 'client_secret_basic' };
-}
-
-/** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
-function formDecode(value: string): string {
-  const decoded = decodeFormComponent(value);
-  if (decoded === undefined)
-    throw invalidClient('malformed Basic credentials: invalid form-urlencoding', true);
-  return decoded;
 }

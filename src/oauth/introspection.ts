@@ -1,5 +1,5 @@
 import type { Client } from '../domain/client.js';
-import type { AccessTokenClaims } from './access-token.js';
+import type { AccessTokenClaims, Confirmation } from './access-token.js';
 import { authenticateCaller } from './client-authentication.js';
 import { readForm, requireParameter } from './form-body.js';
 import type { OAuthContext, OAuthRequest } from './ports.js';
@@ -22,7 +22,7 @@ export type IntrospectionResponse =
       readonly jti: string;
       readonly token_type: 'bearer' | 'DPoP';
       readonly customer_id?: string;
-      readonly cnf?: { readonly jkt: string };
+      readonly cnf?: Confirmation;
     };
 
 /**
@@ -49,9 +49,9 @@ export async function handleIntrospection(
     exp: claims.exp,
     iat: claims.iat,
     jti: claims.jti,
-    token_type: claims.cnf === undefined ? 'bearer' : 'DPoP',
+    token_type: claims.cnf?.jkt === undefined ? 'bearer' : 'DPoP',
     ...(claims.customer_id !== undefined && { customer_id: claims.customer_id }),
-    ...(claims.cnf !== undefined && { cnf: { jkt: claims.cnf.jkt } }),
+    ...(claims.cnf !== undefined && { cnf: confirmationOf(claims.cnf) }),
   };
 }
 
@@ -68,4 +68,12 @@ async function isStillGood(
     if (customer?.clientId !== claims.client_id || customer.status !== 'active') return false;
   }
   return !(await context.revocations.isRevoked(claims.jti));
+}
+
+/** The members of `cnf` we issue, and no others. */
+function confirmationOf(cnf: Confirmation): Confirmation {
+  return {
+    ...(typeof cnf.jkt === 'string' && { jkt: cnf.jkt }),
+    ...(typeof cnf['x5t#S256'] === 'string' && { 'x5t#S256': cnf['x5t#S256'] }),
+  };
 }

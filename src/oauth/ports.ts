@@ -1,4 +1,4 @@
-import type { JsonWebKey } from 'node:crypto';
+import type { JsonWebKey, X509Certificate } from 'node:crypto';
 import type { JSONWebKeySet } from 'jose';
 import type { Client } from '../domain/client.js';
 import type { Clock } from '../domain/clock.js';
@@ -53,4 +53,20 @@ export interface OAuthRequest {
    * failure, as finding it may cost (with trusted proxies, X-Forwarded-For parsed and checked).
    */
   readonly sourceIp: () => string;
+  /**
+   * The TLS client certificate the request came with (RFC 8705), or undefined: asked only when a
+   * method or a certificate-bound application needs it, so secret-based clients pay nothing.
+   * Throws an OAuthError for a forwarded certificate that cannot be read.
+   */
+  readonly clientCertificate: () => ClientCertificate | undefined;
+}
+
+/** A client certificate as presented, and whether its chain is trusted. */
+export interface ClientCertificate {
+  readonly certificate: X509Certificate;
+  /**
+   * Whether a CA of TLS_CLIENT_CA_FILE issued it (checked by our TLS handshake), or a trusted proxy
+   * forwarded it (RFC 9440: the proxy verified it). tls_client_auth needs this; self-signed not.
+   */
+  readonly chainVerified: boolean;
 }

@@ -31,6 +31,11 @@ export function publicOptions(services: Services, logger?: WarningLogger): Publi
       issuer: config.issuer,
       audience: config.tokenAudience,
     },
+    // Certificates reach us through our own TLS or a trusted proxy's Client-Cert header (RFC 9440).
+    mtls: {
+      supported: config.tls !== undefined || config.trustProxy !== undefined,
+      baseUrl: config.mtlsBaseUrl,
+    },
     checkReady: async () => {
       if (!keys.ready) return { reason: 'no_signing_key' };
       if (!services.cachesInStep()) return { reason: 'change_notices_lost' };
@@ -95,6 +100,7 @@ export function dashboardOptions(services: Services): Omit<DashboardOptions, 'ac
         dpop: undefined,
         query: '',
         sourceIp: () => sourceIp,
+        clientCertificate: () => undefined,
       };
       try {
         return { status: 200, body: await handleTokenRequest(request, oauth) };

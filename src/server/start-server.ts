@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../domain/clock.js';
 import type { DemoCredentials } from '../domain/demo-seed.js';
-import { buildApp, type ServerLimits } from '../http/build-app.js';
+import { buildApp, type ServerLimits, type ServerTls } from '../http/build-app.js';
 import { Metrics } from '../http/metrics.js';
 import { RouteCatalogue } from '../http/openapi/route-catalogue.js';
 import { resolveAdminToken } from './admin-token.js';
@@ -148,11 +148,18 @@ async function listen(
 }
 
 /** The certificate and key named by TLS_CERT_FILE and TLS_KEY_FILE, read once at start. */
-function readTls(config: Config): { cert: Buffer; key: Buffer } | undefined {
+function readTls(config: Config): ServerTls | undefined {
   if (!config.tls) return undefined;
+  const { certFile, keyFile, clientCaFile } = config.tls;
   try {
-    return { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
+    return {
+      cert: readFileSync(certFile),
+      key: readFileSync(keyFile),
+      clientCa: clientCaFile === undefined ? undefined : readFileSync(clientCaFile),
+    };
   } catch (error) {
-    throw new Error(`cannot read TLS_CERT_FILE or TLS_KEY_FILE: ${(error as Error).message}`);
+    throw new Error(
+      `cannot read TLS_CERT_FILE, TLS_KEY_FILE or TLS_CLIENT_CA_FILE: ${(error as Error).message}`,
+    );
   }
 }

@@ -140,4 +140,67 @@ describe('lean-auth apps --auth-method and --jwks-file', () => {
     }
     for (const line of help.stdout.split('\n')) assert.ok(line.length <= 100, line);
   });
+
+  it('creates a tls_client_auth application with a subject, bound to its certificate, and shows both', async () => {
+    const created = json(
+      await cli(
+        'apps',
+        'create',
+        '--name',
+        'pki',
+        '--auth-method',
+        'tls_client_auth',
+        '--tls-san-dns',
+        'client.example',
+        '--bound-to-certificate',
+        '--json',
+      ),
+    );
+    assert.equal(created.token_endpoint_auth_method, 'tls_client_auth');
+    assert.equal(created.tls_client_auth_san_dns, 'client.example');
+    assert.equal(created.tls_client_certificate_bound_access_tokens, true);
+    const shown = await cli('apps', 'show', String(created.client_id));
+    assert.match(shown.stdout, /tls subject\s+san_dns client\.example/);
+    assert.match(shown.stdout, /bound to\s+the TLS client certificate/);
+    const updated = json(
+      await cli(
+        'apps',
+        'update',
+        String(created.client_id),
+        '--tls-subject-dn',
+        'CN=client,O=Example',
+        '--no-bound-to-certificate',
+        '--json',
+      ),
+    );
+    assert.equal(updated.tls_client_auth_subject_dn, 'CN=client,O=Example');
+    assert.equal(updated.tls_client_auth_san_dns, null);
+    assert.equal(updated.tls_client_certificate_bound_access_tokens, false);
+  });
+
+  it('refuses tls_client_auth without a subject, two subjects, and both binding flags', async () => {
+    const create = (...args: string[]) => cli('apps', 'create', '--name', 'x', ...args);
+    assert.match(
+      fails(await create('--auth-method', 'tls_client_auth'), 1),
+      /tls_client_auth needs the subject its certificate must carry/,
+    );
+    assert.match(
+      fails(
+        await create(
+          '--auth-method',
+          'tls_client_auth',
+          '--tls-subject-dn',
+          'CN=a',
+          '--tls-san-uri',
+          'https://a',
+        ),
+        1,
+      ),
+      /exactly one of tls_client_auth_subject_dn and tls_client_auth_san_uri/,
+    );
+    assert.match(
+      fails(await create('--bound-to-certificate', '--no-bound-to-certificate'), 2),
+      /--bound-to-certificate and --no-bound-to-certificate contradict each other/,
+    );
+  });
 });

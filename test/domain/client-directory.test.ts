@@ -136,6 +136,8 @@ describe('ClientDirectory', () => {
       jwks: null,
       jwksUri: null,
       dpopBoundAccessTokens: false,
+      tlsSubject: null,
+      certificateBoundAccessTokens: false,
       createdAt: now,
       updatedAt: now,
     };

@@ -27,6 +27,8 @@ function context(wait: number) {
     jwks: null,
     jwksUri: null,
     dpopBound: false,
+    tlsSubject: null,
+    certificateBound: false,
   };
   const recorded: string[] = [];
   const lookups: string[] = [];

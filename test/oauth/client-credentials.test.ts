@@ -14,6 +14,7 @@ const read = (parameters: ReadonlyMap<string, string>, authorization: string | u
       body: undefined,
       query: '',
       sourceIp: () => '192.0.2.1',
+      clientCertificate: () => undefined,
     },
     parameters,
   );

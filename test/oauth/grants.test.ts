@@ -28,6 +28,8 @@ function contextWith(client: Partial<Client> = {}): OAuthContext & { lookups: st
     jwks: null,
     jwksUri: null,
     dpopBound: false,
+    tlsSubject: null,
+    certificateBound: false,
     ...client,
   };
   return {
@@ -76,6 +78,7 @@ function request(parameters: Record<string, string>, authorization?: string): OA
     dpop: undefined,
     query: '',
     sourceIp: () => '192.0.2.1',
+    clientCertificate: () => undefined,
   };
 }
 

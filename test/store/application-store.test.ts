@@ -26,6 +26,34 @@ storeContract('applications', ({ withStore }) => {
         assert.equal(typeof found?.createdAt, 'number');
       }));
 
+    it('round-trips the RFC 8705 settings: the tls_client_auth subject and certificate binding', () =>
+      withStore(async (store) => {
+        const app = application({
+          tokenEndpointAuthMethod: 'tls_client_auth',
+          tlsSubject: { field: 'tls_client_auth_subject_dn', value: 'CN=client\\, "a",O=Example ✓' },
+          certificateBoundAccessTokens: true,
+        });
+        await store.insertApplication(app, secretFor(app.clientId));
+        assert.deepEqual(await store.findApplication(app.clientId), app);
+        const changed = await store.updateApplication(
+          app.clientId,
+          {
+            tlsSubject: { field: 'tls_client_auth_san_ip', value: '2001:db8::1' },
+            certificateBoundAccessTokens: false,
+          },
+          T0 + 5,
+        );
+        assert.deepEqual(changed?.tlsSubject, { field: 'tls_client_auth_san_ip', value: '2001:db8::1' });
+        assert.equal(changed?.certificateBoundAccessTokens, false);
+        const cleared = await store.updateApplication(
+          app.clientId,
+          { tokenEndpointAuthMethod: null, tlsSubject: null },
+          T0 + 6,
+        );
+        assert.equal(cleared?.tlsSubject, null);
+        assert.deepEqual(await store.findApplication(app.clientId), cleared);
+      }));
+
     it('keeps the token classes as an array, in order, for each combination', () =>
       withStore(async (store) => {
         const combinations: TokenClass[][] = [['api'], ['customer'], ['api', 'customer']];

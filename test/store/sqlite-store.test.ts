@@ -28,6 +28,8 @@ function newApplication(): { application: Application; secret: ClientSecret } {
       jwks: null,
       jwksUri: null,
       dpopBoundAccessTokens: false,
+      tlsSubject: null,
+      certificateBoundAccessTokens: false,
       createdAt: T0,
       updatedAt: T0,
     },

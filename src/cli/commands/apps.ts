@@ -50,6 +50,17 @@ function describe(a: Application): string {
     ['auth method', a.tokenEndpointAuthMethod ?? 'client_secret_basic or client_secret_post'],
     ['dpop bound', a.dpopBoundAccessTokens ? 'yes (every token request needs a DPoP proof)' : 'no'],
     ...(a.jwks === null ? [] : [['jwks', `${a.jwks.keys.length} public key(s)`] as [string, string]]),
+    ...(a.tlsSubject === null
+      ? []
+      : [
+          ['tls subject', `${a.tlsSubject.field.slice('tls_client_auth_'.length)} ${a.tlsSubject.value}`] as [
+            string,
+            string,
+          ],
+        ]),
+    ...(a.certificateBoundAccessTokens
+      ? [['bound to', 'the TLS client certificate'] as [string, string]]
+      : []),
     ['created', new Date(a.createdAt).toISOString()],
   ]);
 }

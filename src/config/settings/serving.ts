@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseListenHost } from '../listen-host.js';
 import { integer } from '../numbers.js';
-import { oneOf, setting } from '../setting.js';
+import { isHttpUrl, oneOf, setting } from '../setting.js';
 import { parseTrustProxy } from '../trust-proxy.js';
 
 export type Environment = 'sandbox' | 'production';
@@ -114,6 +114,47 @@ export const SERVING_SETTINGS = [
       'both or neither. A relative path is taken from the folder the server starts in.',
     ],
     parse: (raw, { cwd }) => path(raw, cwd),
+  }),
+  setting({
+    name: 'TLS_CLIENT_CA_FILE',
+    key: 'tlsClientCaFile',
+    flag: '--tls-client-ca-file',
+    unset: 'no client certificate chain is trusted: `tls_client_auth` works only behind a trusted proxy',
+    section: 'Listening',
+    description: [
+      'A PEM file of the CA certificates that issue client certificates for `tls_client_auth`',
+      '([mutual TLS](client-authentication.md#mutual-tls-rfc-8705)), read once at start. With',
+      '`TLS_CERT_FILE`, the public port always asks for a client certificate but lets a client without',
+      'one in; a chain is trusted only when it verifies against these CAs. Needs `TLS_CERT_FILE`.',
+    ],
+    parse: (raw, { cwd, problems, earlier }) => {
+      if (raw !== undefined && earlier.tlsCertFile === undefined) {
+        problems.push(
+          'TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE: it verifies our own TLS clients',
+        );
+      }
+      return path(raw, cwd);
+    },
+  }),
+  setting({
+    name: 'MTLS_BASE_URL',
+    key: 'mtlsBaseUrl',
+    flag: '--mtls-base-url',
+    unset: 'mutual TLS is served at `ISSUER`',
+    section: 'Listening',
+    description: [
+      'Where the OAuth endpoints are served with mutual TLS when that is another address than',
+      '`ISSUER` (say a host name whose proxy asks for client certificates): the metadata then',
+      'advertises the token, introspection and revocation endpoints under it as',
+      '`mtls_endpoint_aliases` (RFC 8705 §5). An `http(s)` URL without query or fragment.',
+    ],
+    parse: (raw, { problems }) => {
+      if (raw === undefined) return undefined;
+      const url = raw.replace(/\/+$/, '');
+      if (!isHttpUrl(url))
+        problems.push(`MTLS_BASE_URL must be an http(s) URL without query or fragment, got '${raw}'`);
+      return url;
+    },
   }),
   setting({
     name: 'TRUST_PROXY',

@@ -8,6 +8,7 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../domain/page.js';
 import { NO_CONTROL_CHARACTERS_PATTERN } from '../../domain/printable.js';
 import { SIGNING_KEY_STATES } from '../../domain/signing-key-states.js';
 import { STATUSES } from '../../domain/status.js';
+import { TLS_SUBJECT_FIELDS, type TlsSubjectField } from '../../domain/tls-client-auth.js';
 import { TOKEN_CLASSES } from '../../domain/token-class.js';
 import { UUID_PATTERN } from '../../domain/uuid.js';
 
@@ -46,6 +47,17 @@ const jwksSchema = {
   additionalProperties: true,
 } as const;
 const jwksUriSchema = { type: ['string', 'null'], maxLength: 2000 } as const;
+/** RFC 8705 §2.1.2: one of these names the certificate a tls_client_auth application presents. */
+const tlsSubjectSchemas = Object.fromEntries(
+  TLS_SUBJECT_FIELDS.map((field) => [
+    field,
+    { type: ['string', 'null'], maxLength: 1000, description: 'RFC 8705 §2.1.2; tls_client_auth only' },
+  ]),
+) as Record<TlsSubjectField, { type: ['string', 'null']; maxLength: 1000; description: string }>;
+const certificateBound = {
+  type: 'boolean',
+  description: 'RFC 8705 §3: tokens bound to the TLS client certificate of the request (cnf.x5t#S256)',
+} as const;
 
 export const errorSchema = {
   type: 'object',
@@ -66,7 +78,9 @@ export const applicationSchema = {
     'token_endpoint_auth_method',
     'jwks',
     'jwks_uri',
+    ...TLS_SUBJECT_FIELDS,
     'dpop_bound_access_tokens',
+    'tls_client_certificate_bound_access_tokens',
     'created_at',
     'updated_at',
   ],
@@ -81,7 +95,9 @@ export const applicationSchema = {
     token_endpoint_auth_method: tokenEndpointAuthMethod,
     jwks: jwksSchema,
     jwks_uri: jwksUriSchema,
+    ...tlsSubjectSchemas,
     dpop_bound_access_tokens: { type: 'boolean' },
+    tls_client_certificate_bound_access_tokens: certificateBound,
     created_at: timestamp,
     updated_at: timestamp,
   },
@@ -162,7 +178,9 @@ const applicationSettingsProperties = {
   token_endpoint_auth_method: tokenEndpointAuthMethod,
   jwks: jwksSchema,
   jwks_uri: jwksUriSchema,
+  ...tlsSubjectSchemas,
   dpop_bound_access_tokens: { type: 'boolean' },
+  tls_client_certificate_bound_access_tokens: certificateBound,
 } as const;
 
 export const createApplicationBody = {

@@ -40,8 +40,9 @@ export const introspectionSchema = {
     customer_id: { type: 'string' },
     cnf: {
       type: 'object',
-      description: 'RFC 9449 §6: the thumbprint of the DPoP key the token is bound to',
-      properties: { jkt: { type: 'string' } },
+      description:
+        'What the token is bound to: the DPoP key (RFC 9449 §6) or the client certificate (RFC 8705 §3.1)',
+      properties: { jkt: { type: 'string' }, 'x5t#S256': { type: 'string' } },
     },
   },
 } as const;

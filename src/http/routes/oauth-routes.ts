@@ -5,6 +5,7 @@ import { handleTokenRequest } from '../../oauth/grants/index.js';
 import { handleIntrospection } from '../../oauth/introspection.js';
 import type { OAuthContext, OAuthRequest } from '../../oauth/ports.js';
 import { handleRevocation } from '../../oauth/revocation.js';
+import { type ClientCertificateSources, clientCertificateOf } from '../client-certificate.js';
 import { NO_STORE_NO_CACHE } from '../headers.js';
 import type { Metrics } from '../metrics.js';
 import { tokenRequestSchema, tokenResponseSchema } from '../openapi/contract-schemas.js';
@@ -13,7 +14,7 @@ import { introspectionSchema, tokenParameterSchema } from '../openapi/oauth-sche
 /** An OAuth request is a few hundred bytes (a token to introspect, a few KiB); anything near this is not one. */
 export const OAUTH_BODY_LIMIT = 16 * 1024;
 
-function oauthRequest(request: FastifyRequest): OAuthRequest {
+function toOAuthRequest(request: FastifyRequest, certificates: ClientCertificateSources): OAuthRequest {
   const queryStart = request.url.indexOf('?');
   return {
     contentType: request.headers['content-type'],
@@ -22,6 +23,7 @@ function oauthRequest(request: FastifyRequest): OAuthRequest {
     dpop: request.headers.dpop,
     query: queryStart === -1 ? '' : request.url.slice(queryStart + 1),
     sourceIp: () => request.ip,
+    clientCertificate: clientCertificateOf(request.raw, certificates),
   };
 }
 
@@ -69,8 +71,13 @@ const revocationRouteSchema: FastifySchema = {
  */
 export async function oauthRoutes(
   app: FastifyInstance,
-  { context, metrics }: { context: OAuthContext; metrics: Metrics },
+  {
+    context,
+    metrics,
+    certificates,
+  }: { context: OAuthContext; metrics: Metrics; certificates: ClientCertificateSources },
 ): Promise<void> {
+  const oauthRequest = (request: FastifyRequest) => toOAuthRequest(request, certificates);
   // Our parser decides about every content type, so a JSON body gets an RFC 6749 error, not Fastify's.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: OAUTH_BODY_LIMIT }, (_request, body, done) =>

@@ -1,17 +1,18 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { JWKS_MAX_AGE_SECONDS } from '../../domain/signing-keys.js';
 import { JWKS_PATH } from '../../oauth/endpoint-paths.js';
-import { authorizationServerMetadata } from '../../oauth/metadata.js';
+import { authorizationServerMetadata, type MtlsSupport } from '../../oauth/metadata.js';
 import { jwksSchema } from '../openapi/oauth-schemas.js';
 
 export interface WellKnownOptions {
   readonly issuer: string;
   readonly jwks: () => object;
+  readonly mtls?: MtlsSupport | undefined;
 }
 
 /** The JWKS (RFC 7517) and the authorization server metadata (RFC 8414, and its OpenID twin). */
 export async function wellKnownRoutes(app: FastifyInstance, options: WellKnownOptions): Promise<void> {
-  const metadata = authorizationServerMetadata(options.issuer);
+  const metadata = authorizationServerMetadata(options.issuer, options.mtls);
   const discovery = (summary: string, description: string, schema: object): FastifySchema => ({
     tags: ['Discovery'],
     summary,

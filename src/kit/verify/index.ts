@@ -1,4 +1,5 @@
 // lean-auth/verify: what a resource server needs to accept lean-auth's access tokens.
+export { verifyCertificateBinding } from './certificate-binding.js';
 export type { AccessTokenClaims, ScopeRequirement } from './claims.js';
 export {
   DPOP_ALGORITHMS,

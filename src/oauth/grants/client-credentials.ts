@@ -1,5 +1,5 @@
 import type { Client } from '../../domain/client.js';
-import { issueAccessToken, type TokenResponse } from '../access-token.js';
+import { type Confirmation, issueAccessToken, type TokenResponse } from '../access-token.js';
 import type { FormParameters } from '../form-body.js';
 import type { OAuthContext } from '../ports.js';
 import { grantScope } from '../scope.js';
@@ -12,8 +12,8 @@ export async function handler(
   client: Client,
   parameters: FormParameters,
   context: OAuthContext,
-  jkt: string | undefined,
+  cnf: Confirmation | undefined,
 ): Promise<TokenResponse> {
   const scope = await grantScope(client, parameters.get('scope'), context);
-  return issueAccessToken(client, scope, context, jkt);
+  return issueAccessToken(client, scope, context, cnf);
 }

@@ -1,5 +1,6 @@
 import type { Client } from '../../domain/client.js';
-import type { TokenResponse } from '../access-token.js';
+import type { Confirmation, TokenResponse } from '../access-token.js';
+import { certificateThumbprint } from '../certificate-authentication.js';
 import { authenticateCaller } from '../client-authentication.js';
 import { invalidDpopProof, verifyDpopProof } from '../dpop.js';
 import { TOKEN_PATH } from '../endpoint-paths.js';
@@ -11,12 +12,12 @@ import * as clientCredentials from './client-credentials.js';
 /** A grant type of the token endpoint: its RFC name and what it does for an authenticated client. */
 interface Grant {
   readonly grantType: string;
-  /** `jkt`: the key a DPoP proof showed, to bind the token to. */
+  /** `cnf`: the DPoP key or client certificate the token is bound to, if any. */
   handler(
     client: Client,
     parameters: FormParameters,
     context: OAuthContext,
-    jkt: string | undefined,
+    cnf: Confirmation | undefined,
   ): Promise<TokenResponse>;
 }
 
@@ -40,7 +41,28 @@ export async function handleTokenRequest(
   const grant = grantFor(parameters);
   const client = await authenticateCaller(request, parameters, context);
   const jkt = await dpopKey(request, client, context);
-  return grant.handler(client, parameters, context, jkt);
+  const x5t = boundCertificate(request, client);
+  const cnf = jkt === undefined && x5t === undefined ? undefined : confirmation(jkt, x5t);
+  return grant.handler(client, parameters, context, cnf);
+}
+
+/**
+ * The thumbprint of the client certificate the token is bound to (RFC 8705 §3), whatever method
+ * authenticated the client; asked only of an application whose tokens are bound.
+ */
+function boundCertificate(request: OAuthRequest, client: Client): string | undefined {
+  if (!client.certificateBound) return undefined;
+  const presented = request.clientCertificate();
+  if (presented === undefined) {
+    throw invalidRequest(
+      'this application’s tokens are bound to its TLS client certificate (tls_client_certificate_bound_access_tokens): present one',
+    );
+  }
+  return certificateThumbprint(presented);
+}
+
+function confirmation(jkt: string | undefined, x5t: string | undefined): Confirmation {
+  return { ...(jkt !== undefined && { jkt }), ...(x5t !== undefined && { 'x5t#S256': x5t }) };
 }
 
 /** The key a DPoP proof shows (RFC 9449 §4.3), checked; a proof is required of a client bound to DPoP. */

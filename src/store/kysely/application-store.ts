@@ -8,6 +8,7 @@ import type {
 import type { TokenEndpointAuthMethod } from '../../domain/client-auth-method.js';
 import type { Page } from '../../domain/page.js';
 import type { Status } from '../../domain/status.js';
+import type { TlsSubject, TlsSubjectField } from '../../domain/tls-client-auth.js';
 import type { TokenClass } from '../../domain/token-class.js';
 import type { KyselyContext } from './context.js';
 import type { Row } from './schema.js';
@@ -67,6 +68,10 @@ export function kyselyApplicationStore({ db, write }: KyselyContext): Applicatio
             ...(patch.jwksUri !== undefined && { jwks_uri: patch.jwksUri }),
             ...(patch.dpopBoundAccessTokens !== undefined && {
               dpop_bound_access_tokens: patch.dpopBoundAccessTokens ? 1 : 0,
+            }),
+            ...(patch.tlsSubject !== undefined && tlsSubjectToDb(patch.tlsSubject)),
+            ...(patch.certificateBoundAccessTokens !== undefined && {
+              certificate_bound_access_tokens: patch.certificateBoundAccessTokens ? 1 : 0,
             }),
             updated_at: updatedAt,
           })
@@ -166,6 +171,8 @@ function applicationToDb(a: Application): Row<'applications'> {
     jwks: jwksToDb(a.jwks),
     jwks_uri: a.jwksUri,
     dpop_bound_access_tokens: a.dpopBoundAccessTokens ? 1 : 0,
+    ...tlsSubjectToDb(a.tlsSubject),
+    certificate_bound_access_tokens: a.certificateBoundAccessTokens ? 1 : 0,
     created_at: a.createdAt,
     updated_at: a.updatedAt,
   };
@@ -184,10 +191,20 @@ function applicationFromDb(r: Row<'applications'>): Application {
     jwks: r.jwks === null ? null : (JSON.parse(r.jwks) as JSONWebKeySet),
     jwksUri: r.jwks_uri,
     dpopBoundAccessTokens: Number(r.dpop_bound_access_tokens) === 1,
+    tlsSubject:
+      r.tls_subject_field === null
+        ? null
+        : { field: r.tls_subject_field as TlsSubjectField, value: r.tls_subject_value ?? '' },
+    certificateBoundAccessTokens: Number(r.certificate_bound_access_tokens) === 1,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
 }
+
+const tlsSubjectToDb = (subject: TlsSubject | null) => ({
+  tls_subject_field: subject?.field ?? null,
+  tls_subject_value: subject?.value ?? null,
+});
 
 const jwksToDb = (jwks: JSONWebKeySet | null) => (jwks === null ? null : JSON.stringify(jwks));
 

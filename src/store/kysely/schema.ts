@@ -19,6 +19,11 @@ export interface Database {
     jwks_uri: string | null;
     /** 1 when every token request must carry a DPoP proof, else 0. */
     dpop_bound_access_tokens: number;
+    /** The RFC 8705 subject field a tls_client_auth certificate is matched by, and its value. */
+    tls_subject_field: string | null;
+    tls_subject_value: string | null;
+    /** 1 when tokens are bound to the request's TLS client certificate, else 0. */
+    certificate_bound_access_tokens: number;
     created_at: number;
     updated_at: number;
   };

@@ -5,6 +5,7 @@ import { sandboxSecrets } from './0003-sandbox-secrets.js';
 import { tombstones } from './0004-tombstones.js';
 import { operators } from './0005-operators.js';
 import { clientAuthentication } from './0006-client-authentication.js';
+import { tlsClientAuth } from './0007-tls-client-auth.js';
 
 /** Every migration, in order; the names are recorded in the database and must never change. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-tombstones': tombstones,
   '0005-operators': operators,
   '0006-client-authentication': clientAuthentication,
+  '0007-tls-client-auth': tlsClientAuth,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -130,7 +130,6 @@ describe('token_endpoint_auth_method on the admin API', () => {
       /not a valid EC public key/,
     ],
     ['no keys', { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [] } }, /keys|jwks/],
-    ['tls_client_auth, not implemented', { token_endpoint_auth_method: 'tls_client_auth' }, /not supported/],
     [
       'both jwks and jwks_uri',
       { token_endpoint_auth_method: 'private_key_jwt', jwks: JWKS, jwks_uri: 'https://example.com/jwks' },

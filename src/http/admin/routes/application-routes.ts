@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { JSONWebKeySet } from 'jose';
 import type { ApplicationSettings } from '../../../domain/applications.js';
+import { TLS_SUBJECT_FIELDS, type TlsSubjectField } from '../../../domain/tls-client-auth.js';
 import { applicationView, nextAfter } from '../../../domain/views.js';
 import { ADMIN_ACTOR, type AdminOptions, emptyBodyIsEmptyObject } from '../admin-context.js';
 import { deletedApplicationSchema } from '../lifecycle-schemas.js';
@@ -16,7 +17,7 @@ import {
   updateApplicationBody,
 } from '../schemas.js';
 
-interface SettingsBody {
+interface SettingsBody extends Partial<Record<TlsSubjectField, string | null>> {
   name?: string;
   token_classes?: string[];
   api_token_ttl?: number | null;
@@ -26,6 +27,7 @@ interface SettingsBody {
   jwks?: JSONWebKeySet | null;
   jwks_uri?: string | null;
   dpop_bound_access_tokens?: boolean;
+  tls_client_certificate_bound_access_tokens?: boolean;
 }
 type ClientIdParams = { client_id: string };
 type PageQuery = { limit: number; after?: string };
@@ -40,7 +42,9 @@ function settings(body: SettingsBody): ApplicationSettings {
     tokenEndpointAuthMethod: body.token_endpoint_auth_method,
     jwks: body.jwks,
     jwksUri: body.jwks_uri,
+    tlsSubject: Object.fromEntries(TLS_SUBJECT_FIELDS.map((field) => [field, body[field]])),
     dpopBoundAccessTokens: body.dpop_bound_access_tokens,
+    certificateBoundAccessTokens: body.tls_client_certificate_bound_access_tokens,
   };
 }
 
