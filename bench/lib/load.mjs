@@ -1,19 +1,36 @@
 // Load: wrk or autocannon on LOAD_CPU, and the CPU both sides used (npm run bench: bench/run.mjs).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { cpuBusy, logTail, procStat, running } from './processes.mjs';
+import { cpuBusy, logTail, procStat, running, workerPids } from './processes.mjs';
 import { BENCH, CONNECTIONS, LOAD_CPU, SERVER_CPU } from './settings.mjs';
+import { writePool } from './signed-pool.mjs';
 import { CLK_TCK, LOADGEN, pinned, TASKSET, WRK } from './tools.mjs';
 
-export async function runLoad(target, req, seconds, { amount } = {}) {
+/**
+ * One run of `seconds` against `target`. connections: the load's (CONNECTIONS by default).
+ * loadCpu: the CPU(s) wrk is pinned to. withChildren: the server's CPU time includes its worker
+ * processes' (WORKERS=n; the primary's children as they are when the run starts).
+ */
+export async function runLoad(target, req, seconds, options = {}) {
+  const { amount, connections = CONNECTIONS, loadCpu = LOAD_CPU, withChildren = false } = options;
   const url = new URL(target.tokenEndpoint);
   let command;
   let args;
   let childEnv = process.env;
+  let poolSize = 0;
+  let poolEnv = {};
+  if (req.pool) {
+    if (!WRK) throw new Error('requests signed per request (private_key_jwt, DPoP) need wrk');
+    // Signed before the CPU counters are read: the server does not see it, nor does the load's CPU.
+    const guess = target.alg === 'RS256' || target.alg === 'PS256' ? 3000 : 15000;
+    poolSize = Math.ceil((req.expectedRate ?? guess) * Math.max(1, Math.round(seconds)) * 1.5) + 1000;
+    const { kind, items } = req.pool(poolSize);
+    poolEnv = { BENCH_POOL_FILE: writePool(target.dir, items), BENCH_POOL_KIND: kind };
+  }
   if (WRK) {
-    [command, args] = pinned(LOAD_CPU, 'wrk', [
+    [command, args] = pinned(loadCpu, 'wrk', [
       '-t1',
-      `-c${CONNECTIONS}`,
+      `-c${connections}`,
       `-d${Math.max(1, Math.round(seconds))}s`,
       '--timeout',
       '5s',
@@ -26,6 +43,7 @@ export async function runLoad(target, req, seconds, { amount } = {}) {
       BENCH_BODY: req.body,
       BENCH_AUTHORIZATION: req.authorization,
       BENCH_UNKNOWN_PREFIX: req.unknownPrefix,
+      ...poolEnv,
     };
   } else {
     const job = {
@@ -34,17 +52,19 @@ export async function runLoad(target, req, seconds, { amount } = {}) {
       body: req.body,
       authorization: req.authorization,
       unknownPrefix: req.unknownPrefix,
-      connections: CONNECTIONS,
+      connections,
       seconds: Math.max(1, Math.round(seconds)),
       amount,
     };
-    [command, args] = pinned(LOAD_CPU, process.execPath, [
+    [command, args] = pinned(loadCpu, process.execPath, [
       join(BENCH, 'load/autocannon-worker.mjs'),
       JSON.stringify(job),
     ]);
   }
   if (!procStat(target.proc.pid)) throw new Error(`${target.name} is not running:\n${logTail(target.proc)}`);
-  const serverBefore = procStat(target.proc.pid).self;
+  const pids = withChildren ? [target.proc.pid, ...workerPids(target.proc.pid)] : [target.proc.pid];
+  const serverCpuTicks = () => pids.reduce((n, pid) => n + (procStat(pid)?.self ?? Number.NaN), 0);
+  const serverBefore = serverCpuTicks();
   const loadBefore = procStat(process.pid).children;
   const serverCpuBefore = cpuBusy(SERVER_CPU);
   const loadCpuBefore = cpuBusy(LOAD_CPU);
@@ -63,9 +83,9 @@ export async function runLoad(target, req, seconds, { amount } = {}) {
   const code = await new Promise((resolve) => child.once('close', resolve));
   running.delete(child);
   const wall = (performance.now() - started) / 1000;
-  const serverAfter = procStat(target.proc.pid);
-  if (!serverAfter) throw new Error(`${target.name} died during the run:\n${logTail(target.proc)}`);
-  const serverTicks = serverAfter.self - serverBefore;
+  const serverTicks = serverCpuTicks() - serverBefore;
+  if (Number.isNaN(serverTicks))
+    throw new Error(`${target.name} died during the run:\n${logTail(target.proc)}`);
   const loadTicks = procStat(process.pid).children - loadBefore;
   const selfTicks = procStat(process.pid).self - selfBefore;
   // What else ran on the two benchmark CPUs meanwhile (other processes on this machine).
@@ -75,9 +95,17 @@ export async function runLoad(target, req, seconds, { amount } = {}) {
   if (code !== 0 || !line)
     throw new Error(`${LOADGEN} failed (exit ${code}): ${err.slice(0, 500)}${out.slice(0, 500)}`);
   const s = JSON.parse(line.slice('BENCHJSON '.length));
+  if (req.pool) {
+    req.expectedRate = Math.max(req.expectedRate ?? 0, s.requests / (s.duration_us / 1e6));
+  }
+  // Had it (the replays are refused: they show as non-2xx).
+  const poolRanOut = req.pool !== undefined && s.requests > poolSize;
   const duration = s.duration_us / 1e6;
   const socketErrors = s.connect_errors + s.read_errors + s.write_errors + s.timeouts;
   return derive({
+    connections,
+    unpinned: loadCpu !== LOAD_CPU,
+    ...(poolRanOut && { poolRanOut }),
     requests: s.requests,
     duration,
     non2xx: s.status_errors,
@@ -104,8 +132,9 @@ function derive(raw) {
     serverCpu: (serverTicks / CLK_TCK / wall) * 100,
     loadCpu: (loadTicks / CLK_TCK / wall) * 100,
     cpuMicrosPerToken: ((serverTicks / CLK_TCK) * 1e6) / Math.max(1, requests),
-    otherServerCpu: TASKSET ? (raw.otherServerTicks / CLK_TCK / wall) * 100 : undefined,
-    otherLoadCpu: TASKSET ? (raw.otherLoadTicks / CLK_TCK / wall) * 100 : undefined,
+    // Unpinned runs (the WORKERS comparison) share both CPUs: "other" has no meaning there.
+    otherServerCpu: TASKSET && !raw.unpinned ? (raw.otherServerTicks / CLK_TCK / wall) * 100 : undefined,
+    otherLoadCpu: TASKSET && !raw.unpinned ? (raw.otherLoadTicks / CLK_TCK / wall) * 100 : undefined,
   };
 }
 
@@ -117,6 +146,8 @@ export function combine(runs) {
   const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
   return {
     ...derive({
+      connections: runs[0].connections,
+      unpinned: runs[0].unpinned,
       requests: sum('requests'),
       duration: sum('duration'),
       non2xx: sum('non2xx'),

@@ -5,11 +5,11 @@ import { tokenRequest, verifyToken } from './requests.mjs';
 import { log, MILLION_TOKENS } from './settings.mjs';
 import { startLeanAuth, stopTarget } from './targets.mjs';
 
-export async function millionTokens(alg) {
+export async function millionTokens(alg, store = 'sqlite') {
   log(
-    `\nRSS over ${MILLION_TOKENS.toLocaleString('en')} tokens (lean-auth, SQLite, ${alg}, api, client_secret_post):`,
+    `\nRSS over ${MILLION_TOKENS.toLocaleString('en')} tokens (lean-auth, ${store}, ${alg}, api, client_secret_post):`,
   );
-  const target = await startLeanAuth(alg, 'sqlite', { profile: false });
+  const target = await startLeanAuth(alg, store, { profile: false });
   const samples = [{ tokens: 0, rssMiB: rssMiB(target.proc.pid) }];
   try {
     await verifyToken(target, 'api', 'post');
@@ -38,5 +38,5 @@ export async function millionTokens(alg) {
   }
   const last = samples.at(-1);
   const half = samples.find((s) => s.tokens >= last.tokens / 2) ?? last;
-  return { alg, samples, finalRssMiB: last.rssMiB, growthSecondHalfMiB: last.rssMiB - half.rssMiB };
+  return { alg, store, samples, finalRssMiB: last.rssMiB, growthSecondHalfMiB: last.rssMiB - half.rssMiB };
 }

@@ -1,6 +1,6 @@
 // Processes: spawned pinned to a CPU, their CPU time and RSS from /proc (npm run bench: bench/run.mjs).
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LOAD_CPU, ROOT, SERVER_CPU } from './settings.mjs';
@@ -46,6 +46,30 @@ export async function otherLoad(ms, pids) {
   return (Math.max(0, busy - (mine() - mineBefore)) / CLK_TCK / (ms / 1000)) * 100;
 }
 
+/** The child processes of `pid` (the workers of a WORKERS=n primary). */
+export function workerPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // Kernels without CONFIG_PROC_CHILDREN: every process whose parent is pid.
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number)
+      .filter((child) => {
+        try {
+          const text = readFileSync(`/proc/${child}/stat`, 'utf8');
+          return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+        } catch {
+          return false;
+        }
+      });
+  }
+}
+
 export function rssMiB(pid) {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : Number.NaN;
@@ -62,10 +86,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-/** Starts a long-running server process pinned to SERVER_CPU, its output into a log file. */
-export function startProcess(name, args, extraEnv, logFile) {
+/** Starts a long-running server process pinned to `cpu` (SERVER_CPU), its output into a log file. */
+export function startProcess(name, args, extraEnv, logFile, cpu = SERVER_CPU) {
   const fd = openSync(logFile, 'w');
-  const [command, argv] = pinned(SERVER_CPU, process.execPath, args);
+  const [command, argv] = pinned(cpu, process.execPath, args);
   const started = performance.now();
   const child = spawn(command, argv, { cwd: ROOT, env: extraEnv, stdio: ['ignore', fd, fd] });
   closeSync(fd);

@@ -1,15 +1,28 @@
 // The targets: lean-auth, oidc-provider and the floor, started and checked (npm run bench: bench/run.mjs).
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet } from 'jose';
+import { createApplications } from './bulk-apps.mjs';
 import { getJson, post } from './http.mjs';
 import { freePort, logTail, otherLoad, startProcess, stopProcess } from './processes.mjs';
 import { tokenRequest } from './requests.mjs';
-import { BENCH, CLI, log, PG_URL, PROFILE, QUIET_LIMIT, QUIET_RUN_MAX, quiet, ROOT } from './settings.mjs';
+import {
+  BENCH,
+  CLI,
+  log,
+  PG_URL,
+  PROFILE,
+  QUIET_LIMIT,
+  QUIET_RUN_MAX,
+  quiet,
+  ROOT,
+  SERVER_CPU,
+} from './settings.mjs';
+import { clientKey } from './signed-pool.mjs';
 import { TASKSET } from './tools.mjs';
 
 /** lean-auth's configuration variables, from the build under test (set once it is copied). */
@@ -64,7 +77,13 @@ function profileArgs(name) {
   return ['--cpu-prof', `--cpu-prof-dir=${join(BENCH, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`];
 }
 
-export async function startLeanAuth(alg, store, { profile = PROFILE } = {}) {
+/**
+ * options: profile (node --cpu-prof), clientAuth (also an application with private_key_jwt, and a
+ * client key for it and for DPoP proofs), apps (that many more applications in the database before
+ * the start), workers (WORKERS), cpu (the CPU list it is pinned to).
+ */
+export async function startLeanAuth(alg, store, options = {}) {
+  const { workers = 1 } = options;
   const dir = mkdtempSync(join(tmpdir(), 'lean-auth-bench-'));
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -89,18 +108,19 @@ export async function startLeanAuth(alg, store, { profile = PROFILE } = {}) {
     ADMIN_TOKEN: randomBytes(32).toString('hex'),
     SIGNING_ALG: alg,
     LOG_LEVEL: 'warn',
-    WORKERS: '1',
+    WORKERS: String(workers),
   };
-  const target = { name: 'lean-auth', store, alg, dir, schema };
+  const target = { name: 'lean-auth', store, alg, dir, schema, databaseUrl };
   try {
-    return await startLeanAuthIn(target, leanEnv, origin, profile);
+    return await startLeanAuthIn(target, leanEnv, origin, options);
   } catch (error) {
     await stopTarget(target).catch(() => {});
     throw error;
   }
 }
 
-async function startLeanAuthIn(partial, leanEnv, origin, profile) {
+async function startLeanAuthIn(partial, leanEnv, origin, options) {
+  const { profile = PROFILE, clientAuth = false, apps = 0, cpu = SERVER_CPU } = options;
   const { alg, store, dir } = partial;
   // As an operator would: create the application and a customer with the CLI, then serve.
   const app = cli(['apps', 'create', '--name', `bench-${alg}`], leanEnv);
@@ -108,24 +128,69 @@ async function startLeanAuthIn(partial, leanEnv, origin, profile) {
     ['customers', 'create', '--app', app.client_id, '--app-user-id', 'bench-user'],
     leanEnv,
   );
+  const creds = {
+    clientId: app.client_id,
+    clientSecret: app.client_secret,
+    customerId: customer.customer_id,
+  };
+  if (clientAuth) {
+    creds.clientKey = clientKey(alg);
+    const jwksFile = join(dir, 'client-jwks.json');
+    writeFileSync(
+      jwksFile,
+      JSON.stringify({ keys: [{ ...creds.clientKey.publicJwk, kid: creds.clientKey.kid, alg, use: 'sig' }] }),
+    );
+    const jwtApp = cli(
+      [
+        'apps',
+        'create',
+        '--name',
+        `bench-jwt-${alg}`,
+        '--auth-method',
+        'private_key_jwt',
+        '--jwks-file',
+        jwksFile,
+      ],
+      leanEnv,
+    );
+    creds.jwtClientId = jwtApp.client_id;
+  }
+  if (apps > 0) {
+    const location =
+      store === 'sqlite'
+        ? { kind: 'sqlite', path: join(dir, 'lean-auth.db') }
+        : { kind: 'postgres', url: partial.databaseUrl };
+    partial.applications = await createApplications(location, apps);
+  }
   const name = `lean-auth-${store}-${alg}`;
-  const proc = startProcess(
+  const spawnArgs = [
     name,
     [...(profile ? profileArgs(name) : []), CLI, 'serve'],
     leanEnv,
     join(dir, 'server.log'),
-  );
+    cpu,
+  ];
+  const proc = startProcess(...spawnArgs);
   const target = Object.assign(partial, {
     origin,
     proc,
     audience: origin,
     tokenEndpoint: `${origin}/oauth2/token`,
     dbFile: store === 'sqlite' ? join(dir, 'lean-auth.db') : undefined,
-    creds: { clientId: app.client_id, clientSecret: app.client_secret, customerId: customer.customer_id },
+    creds,
+    spawnArgs,
   });
   target.startToFirstTokenMs = await firstToken(target);
   await discover(target, '/.well-known/oauth-authorization-server');
   return target;
+}
+
+/** Stops lean-auth and starts it again on the same database; returns its start to first token (ms). */
+export async function restartLeanAuth(target) {
+  await stopProcess(target.proc);
+  target.proc = startProcess(...target.spawnArgs);
+  target.startToFirstTokenMs = await firstToken(target);
+  return target.startToFirstTokenMs;
 }
 
 export async function startPeer(kind, alg) {

@@ -3,6 +3,12 @@
 --   BENCH_AUTHORIZATION   an Authorization header (client_secret_basic), or empty
 --   BENCH_UNKNOWN_PREFIX  when set, each request asks for scope=customer.<random uuid>: the body is
 --                         BENCH_BODY followed by this prefix and a fresh random UUID
+--   BENCH_POOL_FILE       when set, a file of one item a line, each used once (private_key_jwt and
+--   BENCH_POOL_KIND       DPoP carry a signed JWT with a unique jti, which the load generator cannot
+--                         make): kind `body`, the item is the whole body; kind `dpop`, the item is the
+--                         DPoP header of a request with BENCH_BODY. run.mjs makes the pool large
+--                         enough for the run; were it used up it would start over, and the replays
+--                         would be refused (counted as non-2xx).
 -- done() prints one line "BENCHJSON {...}" that run.mjs reads (latencies in microseconds).
 
 wrk.method = "POST"
@@ -21,8 +27,22 @@ function setup(thread)
   thread:set("seed", counter)
 end
 
+local poolFile = os.getenv("BENCH_POOL_FILE") or ""
+local poolKind = os.getenv("BENCH_POOL_KIND") or ""
+local pool = {}
+local poolSize = 0
+local poolNext = 1
+
 function init(args)
   math.randomseed(os.time() * 1000 + (seed or 0))
+  if poolFile ~= "" then
+    for line in io.lines(poolFile) do
+      if line ~= "" then
+        poolSize = poolSize + 1
+        pool[poolSize] = line
+      end
+    end
+  end
 end
 
 local function uuid4()
@@ -31,7 +51,18 @@ local function uuid4()
     0x8000 + math.random(0, 0x3fff), math.random(0, 0xffffff), math.random(0, 0xffffff))
 end
 
-if unknownPrefix ~= "" then
+if poolFile ~= "" then
+  function request()
+    local item = pool[poolNext]
+    poolNext = poolNext + 1
+    if poolNext > poolSize then poolNext = 1 end
+    if poolKind == "dpop" then
+      wrk.headers["DPoP"] = item
+      return wrk.format(nil, nil, nil, nil)
+    end
+    return wrk.format(nil, nil, nil, item)
+  end
+elseif unknownPrefix ~= "" then
   function request()
     return wrk.format(nil, nil, nil, wrk.body .. unknownPrefix .. uuid4())
   end

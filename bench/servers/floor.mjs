@@ -4,8 +4,8 @@
 // looks the customer up in a Map, and signs an RFC 9068 JWT of the same header and claims shape as
 // lean-auth's with node:crypto.sign and a pre-built KeyObject.
 //
-// Environment: PORT, ALG (RS256 | ES256 | EdDSA), CLIENT_ID, CLIENT_SECRET, CUSTOMER_ID.
-import { createHash, generateKeyPairSync, randomUUID, sign, timingSafeEqual } from 'node:crypto';
+// Environment: PORT, ALG (RS256 | PS256 | ES256 | EdDSA), CLIENT_ID, CLIENT_SECRET, CUSTOMER_ID.
+import { constants, createHash, generateKeyPairSync, randomUUID, sign, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 
 const port = Number(process.env.PORT);
@@ -19,14 +19,23 @@ const clients = new Map([[clientId, { clientId, digest: secretDigest }]]);
 const customers = new Map([[process.env.CUSTOMER_ID, { clientId, status: 'active' }]]);
 
 const { privateKey, publicKey } =
-  alg === 'RS256'
+  alg === 'RS256' || alg === 'PS256'
     ? generateKeyPairSync('rsa', { modulusLength: 2048 })
     : alg === 'ES256'
       ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
       : generateKeyPairSync('ed25519');
 const kid = randomUUID();
 const digest = alg === 'EdDSA' ? null : 'sha256';
-const signKey = alg === 'ES256' ? { key: privateKey, dsaEncoding: 'ieee-p1363' } : privateKey;
+const signKey =
+  alg === 'ES256'
+    ? { key: privateKey, dsaEncoding: 'ieee-p1363' }
+    : alg === 'PS256'
+      ? {
+          key: privateKey,
+          padding: constants.RSA_PKCS1_PSS_PADDING,
+          saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+        }
+      : privateKey;
 const headerPrefix = `${Buffer.from(JSON.stringify({ alg, typ: 'at+jwt', kid })).toString('base64url')}.`;
 const jwks = JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' }] });
 const metadata = JSON.stringify({

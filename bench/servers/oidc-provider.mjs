@@ -4,7 +4,7 @@
 // client_secret_basic) with the same id and secret shape as lean-auth's. A customer token is a
 // second scope value, `customer.<id>`, on the same resource.
 //
-// Environment: PORT, ALG (RS256 | ES256 | EdDSA), CLIENT_ID, CLIENT_SECRET, CUSTOMER_ID.
+// Environment: PORT, ALG (RS256 | PS256 | ES256 | EdDSA), CLIENT_ID, CLIENT_SECRET, CUSTOMER_ID.
 import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { openServices, type Services } from '../server/services.js';
+import type { Services } from '../server/services.js';
 import type { CommandInput } from './command.js';
 
 /**
@@ -10,6 +10,8 @@ export async function withServices<T>(
   { config, io }: Pick<CommandInput, 'config' | 'io'>,
   work: (services: Services) => Promise<T>,
 ): Promise<T> {
+  // Loaded when a command opens the store, not with the CLI (--help and `token` need no store).
+  const { openServices } = await import('../server/services.js');
   const services = await openServices(config, {
     warn: (message) => io.stderr.write(`warning: ${message}\n`),
     error: (_object, message) => io.stderr.write(`error: ${message}\n`),

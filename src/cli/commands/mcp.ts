@@ -1,5 +1,3 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createLeanAuthMcpServer } from '../../mcp/mcp-server.js';
 import type { Command } from '../command.js';
 import { readKitEnvironment } from '../kit-environment.js';
 
@@ -9,6 +7,12 @@ export const mcpCommand: Command = {
   summary:
     'serve the Model Context Protocol over stdio (LEAN_AUTH_URL, LEAN_AUTH_CLIENT_ID, LEAN_AUTH_CLIENT_SECRET)',
   async run() {
+    // Loaded here, not with the CLI: the MCP SDK and zod are ~100 ms and ~10 MB that `serve` and
+    // every other command would otherwise pay at start (issue 15, start to first token).
+    const [{ StdioServerTransport }, { createLeanAuthMcpServer }] = await Promise.all([
+      import('@modelcontextprotocol/sdk/server/stdio.js'),
+      import('../../mcp/mcp-server.js'),
+    ]);
     const server = createLeanAuthMcpServer(readKitEnvironment(), '0.1.0');
     const transport = new StdioServerTransport();
     const closed = new Promise<void>((resolve) => {

@@ -42,6 +42,21 @@ describe('dashboard guards', () => {
     assert.equal(response.headers['cache-control'], 'no-store');
   });
 
+  it('shows the QR code of a TOTP enrolment (its library loaded on that first use)', async () => {
+    const { cookie, csrf } = await signIn();
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/dashboard/account/totp/start',
+      headers: { ...FORM, cookie },
+      payload: form({ _csrf: csrf }),
+    });
+    assert.equal(response.statusCode, 200);
+    assert.match(
+      response.body,
+      /<div class="qr"><svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*>.*<\/svg>/s,
+    );
+  });
+
   it('refuses a write without the CSRF token, or from another origin, and saves nothing', async () => {
     const { cookie, csrf } = await signIn();
     const before = await server.services.applications.count();
