@@ -27,6 +27,7 @@ export function publicOptions(services: Services): PublicOptions {
       issuer: config.issuer,
       audience: config.tokenAudience,
     },
+    fastPath: config.oauthFastPath,
     checkReady: async () => {
       if (!keys.ready) return { reason: 'no_signing_key' };
       if (!services.cachesInStep()) return { reason: 'change_notices_lost' };

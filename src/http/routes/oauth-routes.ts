@@ -7,22 +7,20 @@ import type { OAuthContext, OAuthRequest } from '../../oauth/ports.js';
 import { handleRevocation } from '../../oauth/revocation.js';
 import { NO_STORE_NO_CACHE } from '../headers.js';
 import type { Metrics } from '../metrics.js';
+import { oauthRequest } from '../oauth-request.js';
 import { tokenRequestSchema, tokenResponseSchema } from '../openapi/contract-schemas.js';
 import { introspectionSchema, tokenParameterSchema } from '../openapi/oauth-schemas.js';
 
 /** An OAuth request is a few hundred bytes (a token to introspect, a few KiB); anything near this is not one. */
 export const OAUTH_BODY_LIMIT = 16 * 1024;
 
-function oauthRequest(request: FastifyRequest): OAuthRequest {
-  const queryStart = request.url.indexOf('?');
-  return {
-    contentType: request.headers['content-type'],
-    body: Buffer.isBuffer(request.body) ? request.body : undefined,
-    authorization: request.headers.authorization,
-    dpop: request.headers.dpop,
-    query: queryStart === -1 ? '' : request.url.slice(queryStart + 1),
-    sourceIp: () => request.ip,
-  };
+/** The framework's request as the OAuth layer sees it (see oauthRequest). */
+function fromRoute(request: FastifyRequest): OAuthRequest {
+  return oauthRequest(
+    request.raw,
+    Buffer.isBuffer(request.body) ? request.body : undefined,
+    () => request.ip,
+  );
 }
 
 /** POST /oauth2/token as the contract describes it (the form is read by our own parser). */
@@ -79,15 +77,15 @@ export async function oauthRoutes(
 
   // The response schema lets Fastify serialise the token response with a compiled serializer.
   app.post(TOKEN_PATH, { schema: tokenSchema }, async (request, reply) => {
-    const response = await handleTokenRequest(oauthRequest(request), context);
+    const response = await handleTokenRequest(fromRoute(request), context);
     metrics.tokenIssued(response.scope);
     return reply.headers(NO_STORE_NO_CACHE).send(response);
   });
   app.post(INTROSPECTION_PATH, { schema: introspectionRouteSchema }, async (request, reply) =>
-    reply.headers(NO_STORE_NO_CACHE).send(await handleIntrospection(oauthRequest(request), context)),
+    reply.headers(NO_STORE_NO_CACHE).send(await handleIntrospection(fromRoute(request), context)),
   );
   app.post(REVOCATION_PATH, { schema: revocationRouteSchema }, async (request, reply) => {
-    await handleRevocation(oauthRequest(request), context);
+    await handleRevocation(fromRoute(request), context);
     return reply.headers(NO_STORE_NO_CACHE).send();
   });
 

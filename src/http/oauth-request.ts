@@ -1,0 +1,24 @@
+import type { IncomingMessage } from 'node:http';
+import type { OAuthRequest } from '../oauth/ports.js';
+
+/**
+ * The OAuth layer's view of an HTTP request, read from Node's own request: the one place both the
+ * fast path and the framework's routes build it, so that what a grant may see is the same on both.
+ * `sourceIp` is asked only when needed (a refusal): with trusted proxies, finding it costs.
+ */
+export function oauthRequest(
+  raw: IncomingMessage,
+  body: Buffer | undefined,
+  sourceIp: () => string,
+): OAuthRequest {
+  const { url = '', headers } = raw;
+  const queryStart = url.indexOf('?');
+  return {
+    contentType: headers['content-type'],
+    body,
+    authorization: headers.authorization,
+    dpop: headers.dpop,
+    query: queryStart === -1 ? '' : url.slice(queryStart + 1),
+    sourceIp,
+  };
+}
