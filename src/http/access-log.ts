@@ -16,6 +16,11 @@ export interface CompletedRequest {
   readonly detail: string | undefined;
 }
 
+/** Whether a request's logger writes the access log line of a response that went well (LOG_LEVEL at info or below). */
+export function accessLineWritten(log: FastifyBaseLogger): boolean {
+  return (LEVEL_VALUES[log.level] ?? 0) <= LEVEL_VALUES.info;
+}
+
 /**
  * Writes a response's access log line to the request's logger: the one format of both the
  * framework (AccessLog) and the OAuth fast path.
@@ -26,7 +31,7 @@ export function logCompleted(
   done: CompletedRequest,
 ): void {
   // Skip building the line at all when it would not be written (LOG_LEVEL above info).
-  if (!error && (LEVEL_VALUES[log.level] ?? 0) > LEVEL_VALUES.info) return;
+  if (!error && !accessLineWritten(log)) return;
   const line = {
     method: done.method,
     // Cut: a path can be as long as the request line (16 KiB), and every line is kept.
@@ -55,7 +60,7 @@ export class AccessLog extends LogController {
     reply: FastifyReply,
   ): void {
     // Skip even the line's inputs when it would not be written.
-    if (!error && (LEVEL_VALUES[reply.log.level] ?? 0) > LEVEL_VALUES.info) return;
+    if (!error && !accessLineWritten(reply.log)) return;
     logCompleted(reply.log, error, {
       method: request.method,
       url: request.url,

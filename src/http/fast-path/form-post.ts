@@ -49,29 +49,36 @@ class BodyError extends Error {
 }
 
 /**
- * Reads a body of `length` bytes (Node delivers no more than Content-Length) into one new Buffer;
- * a connection lost midway, or a body that ends short, is a BodyError as in the framework.
+ * Reads a body of `length` bytes (Node delivers no more than Content-Length): the one chunk as it
+ * came, which is nearly always all of it, or the chunks joined; a connection lost midway, or a body
+ * that ends short, is a BodyError as in the framework. The listeners stay on the request, which is
+ * done with once they fired: removing them would cost more per request than they ever hold.
  */
 export function readBody(
   request: IncomingMessage,
   length: number,
   done: (error: Error | null, body?: Buffer) => void,
 ): void {
-  const chunks: Buffer[] = [];
+  let first: Buffer | undefined;
+  let more: Buffer[] | undefined;
   let received = 0;
-  const onData = (chunk: Buffer) => {
+  let settled = false;
+  request.on('data', (chunk: Buffer) => {
     received += chunk.length;
-    chunks.push(chunk);
-  };
+    if (first === undefined) {
+      first = chunk;
+      return;
+    }
+    more ??= [first];
+    more.push(chunk);
+  });
   const onEnd = (error?: Error) => {
-    request.removeListener('data', onData);
-    request.removeListener('end', onEnd);
-    request.removeListener('error', onEnd);
+    if (settled) return;
+    settled = true;
     if (error) done(new BodyError(error.message));
     else if (received !== length) done(new BodyError(LENGTH_MISMATCH));
-    else done(null, Buffer.concat(chunks, received));
+    else done(null, more ? Buffer.concat(more, received) : (first ?? Buffer.alloc(0)));
   };
-  request.on('data', onData);
   request.on('end', onEnd);
   request.on('error', onEnd);
 }

@@ -6,7 +6,7 @@ import { handleTokenRequest } from '../../oauth/grants/index.js';
 import { handleIntrospection } from '../../oauth/introspection.js';
 import type { OAuthContext, OAuthRequest } from '../../oauth/ports.js';
 import { handleRevocation } from '../../oauth/revocation.js';
-import { logCompleted } from '../access-log.js';
+import { accessLineWritten, logCompleted } from '../access-log.js';
 import { oauthRefusal } from '../error-reply.js';
 import type { Metrics } from '../metrics.js';
 import { oauthRequest } from '../oauth-request.js';
@@ -95,14 +95,17 @@ function reply(
   started: number,
   answer: Answer,
 ): void {
-  res.once('finish', () =>
-    logCompleted(log, null, {
-      method: raw.method,
-      url: raw.url,
-      status: answer.status,
-      elapsedMs: performance.now() - started,
-      detail: answer.detail,
-    }),
-  );
+  // The fast path never hands logCompleted an error: with no line to write, nothing to wait for.
+  if (accessLineWritten(log)) {
+    res.once('finish', () =>
+      logCompleted(log, null, {
+        method: raw.method,
+        url: raw.url,
+        status: answer.status,
+        elapsedMs: performance.now() - started,
+        detail: answer.detail,
+      }),
+    );
+  }
   answerWith(res, answer, hsts, closing());
 }
