@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
+import { andThen, type Eventually } from '../../domain/eventually.js';
 import { OAuthError } from '../../oauth/errors.js';
 import { handleTokenRequest } from '../../oauth/grants/index.js';
 import { handleIntrospection } from '../../oauth/introspection.js';
@@ -30,15 +31,16 @@ export interface FastPathOptions {
   readonly closing: () => boolean;
 }
 
-type Endpoint = (request: OAuthRequest, options: FastPathOptions) => Promise<Answer>;
+/** The answer at once when the endpoint needed no wait (a token from warm caches), else later. */
+type Endpoint = (request: OAuthRequest, options: FastPathOptions) => Eventually<Answer>;
 
 /** The three endpoints as the framework's routes (routes/oauth-routes.ts) serve them. */
 const ENDPOINTS: Readonly<Record<OAuthEndpoint, Endpoint>> = {
-  '/oauth2/token': async (request, { context, metrics }) => {
-    const response = await handleTokenRequest(request, context);
-    metrics.tokenIssued(response.scope);
-    return tokenAnswer(response);
-  },
+  '/oauth2/token': (request, { context, metrics }) =>
+    andThen(handleTokenRequest(request, context), (response) => {
+      metrics.tokenIssued(response.scope);
+      return tokenAnswer(response);
+    }),
   '/oauth2/introspect': async (request, { context }) =>
     jsonAnswer(await handleIntrospection(request, context)),
   '/oauth2/revoke': async (request, { context }) => {
@@ -73,10 +75,18 @@ export function oauthFastPath(options: FastPathOptions, next: RequestListener): 
       const request = oauthRequest(raw, body, () =>
         sourceIp ? sourceIp(raw) : (raw.socket.remoteAddress as string),
       );
-      ENDPOINTS[post.endpoint](request, options).then(
-        (answer) => reply(raw, res, options, log, started, answer),
-        (failure: Error) => reply(raw, res, options, log, started, refuse(failure, log, options)),
-      );
+      let answer: Eventually<Answer>;
+      try {
+        answer = ENDPOINTS[post.endpoint](request, options);
+      } catch (failure) {
+        answer = refuse(failure as Error, log, options);
+      }
+      if (answer instanceof Promise) {
+        answer.then(
+          (later) => reply(raw, res, options, log, started, later),
+          (failure: Error) => reply(raw, res, options, log, started, refuse(failure, log, options)),
+        );
+      } else reply(raw, res, options, log, started, answer);
     });
   };
 }
