@@ -142,19 +142,13 @@ export function authenticateClient(
     const basic = credentials.method === 'client_secret_basic';
     throw invalidClient(AUTHENTICATION_FAILED, basic, 'client_id longer than any we issue');
   }
-  return andThen(context.clients.find(credentials.clientId), (client) =>
-    credentials.method === 'private_key_jwt'
-      ? assertionProves(client, credentials.assertion, context).then((proved) =>
-          judged(client, proved, credentials, sourceIp, context),
-        )
-      : judged(
-          client,
-          secretProves(client, credentials.clientSecret, context.clock.now()),
-          credentials,
-          sourceIp,
-          context,
-        ),
-  );
+  return andThen(context.clients.find(credentials.clientId), (client) => {
+    const judge = (proved: boolean) => judged(client, proved, credentials, sourceIp, context);
+    if (credentials.method === 'private_key_jwt') {
+      return assertionProves(client, credentials.assertion, context).then(judge);
+    }
+    return judge(secretProves(client, credentials.clientSecret, context.clock.now()));
+  });
 }
 
 /** The client once its credentials are judged: admitted, or refused (counted, perhaps throttled). */
