@@ -1,4 +1,5 @@
 import { DomainError } from './domain-error.js';
+import type { Eventually } from './eventually.js';
 import { SingleFlight } from './single-flight.js';
 
 /** Runs a store read; a failure means the database is out of reach, which callers answer with 503. */
@@ -23,10 +24,10 @@ export class CachedLookup<V> {
     private readonly maxEntries: number,
   ) {}
 
-  /** The cached value, or the loaded one; concurrent misses for one key share a single load. */
-  get(key: string): Promise<V | null> {
+  /** The cached value at once, or the loaded one; concurrent misses for one key share a single load. */
+  get(key: string): Eventually<V | null> {
     const cached = this.entries.get(key);
-    if (cached !== undefined) return Promise.resolve(cached);
+    if (cached !== undefined) return cached;
     // A change while loading may make the value stale: its callers get it, the cache does not.
     return this.reads.run(
       key,

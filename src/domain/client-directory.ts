@@ -3,6 +3,7 @@ import type { ChangeFeed } from './change-feed.js';
 import { type Client, toClient } from './client.js';
 import { ClientIndex } from './client-index.js';
 import type { Clock } from './clock.js';
+import type { Eventually } from './eventually.js';
 import { type ReloadOptions, ReloadScheduler } from './reload-scheduler.js';
 import { SingleFlight } from './single-flight.js';
 import type { Store } from './store.js';
@@ -66,11 +67,11 @@ export class ClientDirectory {
   }
 
   /** The client, or null when no application has this client_id. */
-  find(clientId: string): Promise<Client | null> {
+  find(clientId: string): Eventually<Client | null> {
     this.feed.assertFresh();
     const client = this.index.get(clientId);
-    if (client !== undefined) return Promise.resolve(client);
-    if (this.index.knownAbsent(clientId) && this.feed.noticesLostSince === null) return Promise.resolve(null);
+    if (client !== undefined) return client;
+    if (this.index.knownAbsent(clientId) && this.feed.noticesLostSince === null) return null;
     return this.reads.run(
       clientId,
       () => this.read(clientId),

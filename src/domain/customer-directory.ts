@@ -1,6 +1,7 @@
 import { CachedLookup, unavailableOnError } from './cached-lookup.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { Customer, CustomerStore } from './customer.js';
+import type { Eventually } from './eventually.js';
 
 /** Customers by customer_id, cached in memory for the scope check of customer tokens. */
 export class CustomerDirectory {
@@ -24,7 +25,7 @@ export class CustomerDirectory {
   }
 
   /** The customer, or null when there is none with this id. */
-  find(customerId: string): Promise<Customer | null> {
+  find(customerId: string): Eventually<Customer | null> {
     this.feed.assertFresh();
     return this.cache.get(customerId);
   }

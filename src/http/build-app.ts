@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, type RequestListener } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import Fastify, {
   type FastifyBaseLogger,
@@ -13,26 +14,31 @@ import { AccessLog } from './access-log.js';
 import { adminAuthentication } from './admin/admin-auth.js';
 import type { AdminOptions } from './admin/admin-context.js';
 import { ADMIN_PREFIX, adminRoutes } from './admin/admin-routes.js';
+import type { ClientCertificateSources } from './client-certificate.js';
 import { Activity } from './dashboard/activity.js';
 import { DASHBOARD_PREFIX, type DashboardOptions } from './dashboard/dashboard-context.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { handleError } from './error-reply.js';
+import { oauthFastPath } from './fast-path/oauth-fast-path.js';
 import { answerClientError, answerFrameworkError, answerNotFound } from './framework-errors.js';
 import { NOSNIFF } from './headers.js';
 import { Metrics } from './metrics.js';
 import { RouteCatalogue } from './openapi/route-catalogue.js';
+import { requestIds } from './request-ids.js';
 import { lazyChildLoggerFactory } from './request-logger.js';
 import { healthRoutes, type NotReady } from './routes/health-routes.js';
 import { OAUTH_BODY_LIMIT, oauthRoutes } from './routes/oauth-routes.js';
 import { openApiRoute } from './routes/openapi-route.js';
 import { wellKnownRoutes } from './routes/well-known-routes.js';
-import { ignoreUnusableForwardedFor, proxyTrust } from './trusted-proxies.js';
+import { forwardedForFilter, ignoreUnusableForwardedFor, proxyTrust } from './trusted-proxies.js';
 
 export interface PublicOptions {
   readonly oauth: OAuthContext;
   /** What the metadata says of mutual TLS (RFC 8705); not advertised when omitted. */
   readonly mtls?: MtlsSupport | undefined;
   readonly checkReady: () => Promise<NotReady | undefined>;
+  /** Answer the OAuth endpoints' form POSTs beside the framework (OAUTH_FAST_PATH); on by default. */
+  readonly fastPath?: boolean | undefined;
 }
 
 export interface AppOptions {
@@ -92,6 +98,35 @@ export type ServerLimits = { readonly [name in keyof typeof SERVER_LIMITS]: numb
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
+  const metrics = options.metrics ?? new Metrics();
+  const trust = options.trustProxy ? proxyTrust(options.trustProxy) : undefined;
+  const forwardedFor = forwardedForFilter();
+  const requestId = requestIds();
+  const hsts = options.tls !== undefined;
+  const certificates: ClientCertificateSources = {
+    clientCaConfigured: options.tls?.clientCa !== undefined,
+    // The socket's peer, hop 0: whether the Client-Cert header comes from one of our proxies.
+    trustedProxy: trust && ((address) => trust(address, 0)),
+  };
+  let closing = false;
+  const front =
+    options.public && options.public.fastPath !== false
+      ? (next: RequestListener) =>
+          oauthFastPath(
+            {
+              context: options.public?.oauth as OAuthContext,
+              metrics,
+              logger: options.logger,
+              requestId,
+              bodyLimit: OAUTH_BODY_LIMIT,
+              proxies: trust && { trust, filter: forwardedFor },
+              hsts,
+              closing: () => closing,
+              certificates,
+            },
+            next,
+          )
+      : undefined;
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new AccessLog(),
@@ -99,14 +134,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: OAUTH_BODY_LIMIT,
     // Requests that arrive while a graceful stop drains are still answered in full (closeGracefully).
     return503OnClosing: false,
-    trustProxy: options.trustProxy ? proxyTrust(options.trustProxy) : false,
+    trustProxy: trust ?? false,
+    genReqId: requestId,
     requestTimeout: limits.requestTimeout,
     keepAliveTimeout: limits.keepAliveTimeout,
     maxRequestsPerSocket: limits.maxRequestsPerSocket,
-    http: nodeServerLimits(limits),
-    ...(options.tls && {
-      serverFactory: httpsServerFactory(options.tls, limits, options.public !== undefined),
-    }),
+    serverFactory: serverFactory(options.tls, limits, options.public !== undefined, front),
     frameworkErrors: answerFrameworkError(
       options.admin && {
         prefix: ADMIN_PREFIX,
@@ -119,17 +152,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // No response of ours is meant to be sniffed into another content type. A callback hook, set on
   // arrival: the cheapest place on the token path, and error and 404 replies keep it. Over our own
   // TLS, browsers are also told to come back over https only (a year, as HSTS preload lists ask).
-  const hsts = options.tls !== undefined;
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(NOSNIFF);
     if (hsts) reply.header('Strict-Transport-Security', 'max-age=31536000');
     done();
   });
-  if (options.trustProxy) ignoreUnusableForwardedFor(app);
+  if (trust) ignoreUnusableForwardedFor(app, forwardedFor);
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
 
   const catalogue = options.catalogue ?? new RouteCatalogue();
   catalogue.watch(app);
-  const metrics = options.metrics ?? new Metrics();
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof OAuthError) metrics.oauthError(error.error);
     return handleError(error, request, reply);
@@ -138,16 +173,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   if (options.public) {
     const { oauth, checkReady, mtls } = options.public;
-    const trust = options.trustProxy ? proxyTrust(options.trustProxy) : undefined;
-    await app.register(oauthRoutes, {
-      context: oauth,
-      metrics,
-      certificates: {
-        clientCaConfigured: options.tls?.clientCa !== undefined,
-        // The socket's peer, hop 0: whether the Client-Cert header comes from one of our proxies.
-        trustedProxy: trust && ((address) => trust(address, 0)),
-      },
-    });
+    await app.register(oauthRoutes, { context: oauth, metrics, certificates });
     await app.register(wellKnownRoutes, { issuer: oauth.issuer, jwks: () => oauth.keys.jwks(), mtls });
     await app.register(healthRoutes, { checkReady });
   }
@@ -172,26 +198,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 }
 
 /**
- * HTTPS through Fastify's serverFactory: the app keeps its plain-HTTP types, the socket speaks TLS.
- * The public server asks for a client certificate (RFC 8705 mutual TLS) but lets a client without
+ * The node server, through Fastify's serverFactory: HTTPS when given a certificate (the app keeps
+ * its plain-HTTP types, the socket speaks TLS), and the OAuth fast path in front when on. Over TLS
+ * the public server asks for a client certificate (RFC 8705 mutual TLS) but lets a client without
  * one in: secret-based clients and browsers go on as before, and the token endpoint decides.
  */
-function httpsServerFactory(
-  tls: ServerTls,
+function serverFactory(
+  tls: ServerTls | undefined,
   limits: ServerLimits,
   askCertificate: boolean,
+  front: ((next: RequestListener) => RequestListener) | undefined,
 ): FastifyServerFactory {
   return (handler) => {
-    const server = createHttpsServer(
-      {
-        cert: tls.cert,
-        key: tls.key,
-        ...(askCertificate && { requestCert: true, rejectUnauthorized: false }),
-        ...(askCertificate && tls.clientCa !== undefined && { ca: tls.clientCa }),
-        ...nodeServerLimits(limits),
-      },
-      handler,
-    );
+    const listener = front ? front(handler as RequestListener) : (handler as RequestListener);
+    const server = tls
+      ? createHttpsServer(
+          {
+            cert: tls.cert,
+            key: tls.key,
+            ...(askCertificate && { requestCert: true, rejectUnauthorized: false }),
+            ...(askCertificate && tls.clientCa !== undefined && { ca: tls.clientCa }),
+            ...nodeServerLimits(limits),
+          },
+          listener,
+        )
+      : createHttpServer(nodeServerLimits(limits), listener);
     server.keepAliveTimeout = limits.keepAliveTimeout;
     server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
     return server as unknown as ReturnType<FastifyServerFactory>;

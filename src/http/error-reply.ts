@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/domain-error.js';
 import { invalidRequest, OAuthError, serverError } from '../oauth/errors.js';
 import { NO_STORE_NO_CACHE } from './headers.js';
@@ -32,24 +32,26 @@ export function handleError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  const refusal = toOAuthError(error, request);
+  const refusal = oauthRefusal(error, request.log, request.routeOptions.bodyLimit);
   if (refusal.detail !== undefined) refusalDetails.set(request, refusal.detail);
   return sendOAuthError(reply, refusal);
 }
 
-function toOAuthError(error: FastifyError | Error, request: FastifyRequest): OAuthError {
+/**
+ * Any error of the OAuth surface as the OAuthError its answer shows (see handleError), free of the
+ * framework so that the fast path maps errors by the same rules; unexpected ones are logged here.
+ */
+export function oauthRefusal(error: Error, log: FastifyBaseLogger, bodyLimit: number): OAuthError {
   if (error instanceof OAuthError) return error;
   if (error instanceof DomainError && error.code === 'unavailable') {
-    request.log.warn({ err: error }, 'database out of reach');
+    log.warn({ err: error }, 'database out of reach');
     return new OAuthError('temporarily_unavailable', `${error.message}; retry shortly`, 503, {
       'Retry-After': String(RETRY_AFTER_UNAVAILABLE_SECONDS),
     });
   }
   const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
-  if (status === 413) {
-    return invalidRequest(`the request body is larger than ${request.routeOptions.bodyLimit} bytes`, 413);
-  }
+  if (status === 413) return invalidRequest(`the request body is larger than ${bodyLimit} bytes`, 413);
   if (status >= 400 && status < 500) return invalidRequest(error.message, status);
-  request.log.error({ err: error }, 'unexpected error');
+  log.error({ err: error }, 'unexpected error');
   return serverError();
 }

@@ -1,42 +1,78 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { TrustedProxies } from '../config/config.js';
 
 /** A rejected X-Forwarded-For entry goes into the log cut to this length. */
 const LOGGED_ENTRY_LENGTH = 64;
 
+/** Whether the address `hop` places from the right (0: the socket's peer) is one of our proxies. */
+export type ProxyTrust = (address: string, hop: number) => boolean;
+
+/**
+ * Cuts off the X-Forwarded-For entries that are not IP addresses (see usableForwardedFor), in the
+ * request's own headers, and logs the first such entry once per server. One per server, shared by
+ * the framework's hook and the OAuth fast path.
+ */
+export function forwardedForFilter(): (headers: IncomingHttpHeaders, log: FastifyBaseLogger) => void {
+  let warned = false;
+  return (headers, log) => {
+    const raw = headers['x-forwarded-for'];
+    if (raw === undefined) return;
+    const header = Array.isArray(raw) ? raw.join(', ') : raw;
+    const usable = usableForwardedFor(header);
+    if (usable.value === header) return;
+    if (usable.value === '') delete headers['x-forwarded-for'];
+    else headers['x-forwarded-for'] = usable.value;
+    if (usable.rejected !== undefined && !warned) {
+      warned = true;
+      log.warn(
+        { entry: usable.rejected.slice(0, LOGGED_ENTRY_LENGTH) },
+        'X-Forwarded-For holds an entry that is not an IP address: it and the entries left of it are ' +
+          'ignored (said once; a proxy of ours should append only addresses)',
+      );
+    }
+  };
+}
+
 /**
  * With TRUST_PROXY, Fastify's request.ip walks X-Forwarded-For from the right (the socket's peer
  * first) while proxyTrust holds, and the first address it does not trust is the caller. Before it
- * can, this cuts off the entries that are not IP addresses (see usableForwardedFor) and logs the
- * first such entry, once.
+ * can, the filter cuts off the entries that are not IP addresses.
  */
-export function ignoreUnusableForwardedFor(app: FastifyInstance): void {
-  let warned = false;
+export function ignoreUnusableForwardedFor(
+  app: FastifyInstance,
+  filter: ReturnType<typeof forwardedForFilter>,
+): void {
   app.addHook('onRequest', (request, _reply, done) => {
-    const raw = request.raw.headers['x-forwarded-for'];
-    if (raw !== undefined) {
-      const header = Array.isArray(raw) ? raw.join(', ') : raw;
-      const usable = usableForwardedFor(header);
-      if (usable.value !== header) {
-        if (usable.value === '') delete request.raw.headers['x-forwarded-for'];
-        else request.raw.headers['x-forwarded-for'] = usable.value;
-        if (usable.rejected !== undefined && !warned) {
-          warned = true;
-          request.log.warn(
-            { entry: usable.rejected.slice(0, LOGGED_ENTRY_LENGTH) },
-            'X-Forwarded-For holds an entry that is not an IP address: it and the entries left of it are ' +
-              'ignored (said once; a proxy of ours should append only addresses)',
-          );
-        }
-      }
-    }
+    filter(request.raw.headers, request.log);
     done();
   });
 }
 
+/**
+ * The caller's address as Fastify's request.ip finds it (proxy-addr): the peer, then the filtered
+ * X-Forwarded-For from the right, up to the first address `trust` refuses (or the leftmost).
+ */
+export function callerAddress(raw: IncomingMessage, trust: ProxyTrust | undefined): string {
+  const peer = raw.socket.remoteAddress as string;
+  const header = raw.headers['x-forwarded-for'];
+  if (trust === undefined || typeof header !== 'string') return peer;
+  const addresses = [peer];
+  const entries = header.split(',');
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = (entries[i] ?? '').trim();
+    if (entry !== '') addresses.push(entry);
+  }
+  for (let hop = 0; hop < addresses.length - 1; hop++) {
+    const address = addresses[hop] as string;
+    if (!trust(address, hop)) return address;
+  }
+  return addresses[addresses.length - 1] as string;
+}
+
 /** Fastify's trustProxy: whether the address `hop` places from the right is one of our proxies. */
-export function proxyTrust(trusted: TrustedProxies): (address: string, hop: number) => boolean {
+export function proxyTrust(trusted: TrustedProxies): ProxyTrust {
   if ('hops' in trusted) {
     const { hops } = trusted;
     // A hop count cannot check the peer: only right when every connection comes through the proxies.

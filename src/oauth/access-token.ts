@@ -45,7 +45,9 @@ export function issueAccessToken(
   const iat = Math.floor(context.clock.now() / 1000);
   const lifetime = client.lifetimes[scope.tokenClass];
   const scopeText = formatScope(scope);
-  const claims: AccessTokenClaims = {
+  // Built member by member rather than with spreads: one object of a fixed shape for the common
+  // token, which JSON.stringify then walks on its fast path.
+  const claims: { -readonly [K in keyof AccessTokenClaims]: AccessTokenClaims[K] } = {
     iss: context.issuer,
     sub: client.clientId,
     aud: context.audience,
@@ -54,9 +56,9 @@ export function issueAccessToken(
     jti: randomUUID(),
     client_id: client.clientId,
     scope: scopeText,
-    ...(scope.tokenClass === 'customer' && { customer_id: scope.customerId }),
-    ...(cnf !== undefined && { cnf }),
   };
+  if (scope.tokenClass === 'customer') claims.customer_id = scope.customerId;
+  if (cnf !== undefined) claims.cnf = cnf;
   return {
     access_token: context.keys.activeSigner().sign(claims),
     token_type: cnf?.jkt === undefined ? 'bearer' : 'DPoP',

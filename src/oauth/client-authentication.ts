@@ -1,6 +1,7 @@
 import type { Client } from '../domain/client.js';
 import type { TokenEndpointAuthMethod } from '../domain/client-auth-method.js';
 import { secretMatches } from '../domain/client-secrets.js';
+import { andThen, type Eventually } from '../domain/eventually.js';
 import { parseBasicAuthorization } from './basic-credentials.js';
 import { certificateFailure, certificateMismatch } from './certificate-authentication.js';
 import { invalidClient, invalidRequest, OAuthError } from './errors.js';
@@ -127,7 +128,7 @@ export function authenticateCaller(
   request: OAuthRequest,
   parameters: FormParameters,
   context: AuthenticationContext,
-): Promise<Client> {
+): Eventually<Client> {
   return authenticateClient(readClientCredentials(request, parameters), request.sourceIp, context);
 }
 
@@ -136,20 +137,35 @@ export function authenticateCaller(
  * credentials is never refused by the failure throttle, whatever others did from its address or
  * in its name. An unknown client is compared against no digests by the same code, so it costs what
  * a wrong secret costs, and both are counted and throttled alike (by the client_id sent). Only the
- * error's private detail, for the log, tells them apart.
+ * error's private detail, for the log, tells them apart. A secret checked against a warm cache
+ * answers at once; an assertion (its keys may be fetched) and a cold cache answer later.
  */
-export async function authenticateClient(
+export function authenticateClient(
   credentials: ClientCredentials,
   sourceIp: () => string,
   context: AuthenticationContext,
-): Promise<Client> {
-  const basic = credentials.method === 'client_secret_basic';
+): Eventually<Client> {
   // Refused before it is looked up, counted or audited: a flood of long ids costs no memory or disk.
   if (credentials.clientId.length > MAX_CLIENT_ID_LENGTH) {
+    const basic = credentials.method === 'client_secret_basic';
     throw invalidClient(AUTHENTICATION_FAILED, basic, 'client_id longer than any we issue');
   }
-  const client = await context.clients.find(credentials.clientId);
-  const detail = await proofFailure(client, credentials, context);
+  return andThen(context.clients.find(credentials.clientId), (client) =>
+    andThen(proofFailure(client, credentials, context), (detail) =>
+      judged(client, detail, credentials, sourceIp, context),
+    ),
+  );
+}
+
+/** The client once its credentials are judged: admitted, or refused (counted, perhaps throttled). */
+function judged(
+  client: Client | null,
+  detail: string | undefined,
+  credentials: ClientCredentials,
+  sourceIp: () => string,
+  context: AuthenticationContext,
+): Client {
+  const basic = credentials.method === 'client_secret_basic';
   if (client === null || detail !== undefined) {
     const wait = context.failedAuthentications.record(credentials.clientId, sourceIp());
     if (wait > 0) {
@@ -170,23 +186,27 @@ export async function authenticateClient(
 }
 
 /** Why the credentials do not prove the client, for the log (undefined when they do). */
-async function proofFailure(
+function proofFailure(
   client: Client | null,
   credentials: ClientCredentials,
   context: AuthenticationContext,
-): Promise<string | undefined> {
+): Eventually<string | undefined> {
   if (credentials.method === 'certificate') {
     return certificateMismatch(client, credentials.certificate, context);
   }
-  const proved =
-    credentials.method === 'private_key_jwt'
-      ? await assertionProves(client, credentials.assertion, context)
-      : secretProves(client, credentials.clientSecret, context.clock.now());
-  if (proved && client !== null) return undefined;
+  if (credentials.method === 'private_key_jwt') {
+    return assertionProves(client, credentials.assertion, context).then((proved) =>
+      proved && client !== null
+        ? undefined
+        : client === null
+          ? 'unknown client_id'
+          : 'client_assertion not signed by a key of the application',
+    );
+  }
+  // Compared even for an unknown client (against no digests), so that both cost the same.
+  const proved = secretProves(client, credentials.clientSecret, context.clock.now());
   if (client === null) return 'unknown client_id';
-  return credentials.method === 'private_key_jwt'
-    ? 'client_assertion not signed by a key of the application'
-    : 'wrong client_secret';
+  return proved ? undefined : 'wrong client_secret';
 }
 
 function failureDescription(credentials: ClientCredentials): string {
@@ -196,9 +216,9 @@ function failureDescription(credentials: ClientCredentials): string {
 
 /** Whether the secret is one of the client's live ones; an unknown client is compared against none. */
 function secretProves(client: Client | null, secret: string, now: number): boolean {
-  const digests = (client?.secrets ?? [])
-    .filter((s) => s.expiresAt === null || s.expiresAt > now)
-    .map((s) => s.digest);
+  const digests: Buffer[] = [];
+  for (const s of client?.secrets ?? [])
+    if (s.expiresAt === null || s.expiresAt > now) digests.push(s.digest);
   return secretMatches(secret, digests);
 }
 

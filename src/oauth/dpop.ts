@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify } from 'jose';
 import { useDpopNonce } from './dpop-nonce.js';
 import { OAuthError } from './errors.js';
-import type { OAuthContext } from './ports.js';
+import type { OAuthContext, OAuthRequest } from './ports.js';
 
 /**
  * DPoP (RFC 9449) at the token endpoint: a proof that the client holds a private key, whose public
@@ -82,4 +82,16 @@ function withoutQuery(uri: string): string {
   } catch {
     return uri;
   }
+}
+
+/**
+ * RFC 9449 §8: with DPOP_NONCE=on, every token answer to a request with a proof carries the nonce
+ * for the client's next proof (as a header to add to the answer); nothing otherwise.
+ */
+export function nextDpopNonce(
+  request: OAuthRequest,
+  context: Pick<OAuthContext, 'dpopNonces'>,
+): { 'DPoP-Nonce': string } | undefined {
+  if (context.dpopNonces === undefined || request.dpop === undefined) return undefined;
+  return { 'DPoP-Nonce': context.dpopNonces.current() };
 }

@@ -3,6 +3,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { Client } from '../domain/client.js';
 import type { Clock } from '../domain/clock.js';
 import type { Customer } from '../domain/customer.js';
+import type { Eventually } from '../domain/eventually.js';
 import type { JwsSigner } from '../domain/jws-signer.js';
 import type { ReplayCache } from '../domain/replay-cache.js';
 import type { DpopNonces } from './dpop-nonce.js';
@@ -13,8 +14,9 @@ import type { DpopNonces } from './dpop-nonce.js';
  * revocation list.
  */
 export interface OAuthContext {
-  readonly clients: { find(clientId: string): Promise<Client | null> };
-  readonly customers: { find(customerId: string): Promise<Customer | null> };
+  /** Both answer at once from a warm cache (the token path then needs no promise), or read later. */
+  readonly clients: { find(clientId: string): Eventually<Client | null> };
+  readonly customers: { find(customerId: string): Eventually<Customer | null> };
   readonly keys: { activeSigner(): JwsSigner; jwks(): { keys: JsonWebKey[] } };
   /**
    * Records a failed client authentication (audit log, throttle); returns the seconds the caller

@@ -1,4 +1,6 @@
 import type { Client } from '../domain/client.js';
+import type { Customer } from '../domain/customer.js';
+import { andThen, type Eventually } from '../domain/eventually.js';
 import { isUuid } from '../domain/uuid.js';
 import { invalidScope } from './errors.js';
 import type { OAuthContext } from './ports.js';
@@ -15,24 +17,28 @@ const HOW = "use 'api' or 'customer.<customer_id>'";
  * Decides the scope an authenticated client gets: the token class must be allowed for the
  * application, and a customer must be an active customer of this very application.
  */
-export async function grantScope(
+export function grantScope(
   client: Client,
   rawScope: string | undefined,
   context: Pick<OAuthContext, 'customers'>,
-): Promise<RequestedScope> {
+): Eventually<RequestedScope> {
   const scope = parseScope(rawScope);
   if (!client.tokenClasses.has(scope.tokenClass)) {
     throw invalidScope(`this application may not request ${scope.tokenClass} tokens`);
   }
-  if (scope.tokenClass === 'customer') {
-    const customer = await context.customers.find(scope.customerId);
-    // Another application's customer is answered exactly like an unknown one.
-    if (customer === null || customer.clientId !== client.clientId) {
-      throw invalidScope(`no customer '${scope.customerId}' belongs to this application`);
-    }
-    if (customer.status !== 'active') throw invalidScope(`customer '${scope.customerId}' is disabled`);
+  if (scope.tokenClass === 'api') return scope;
+  return andThen(context.customers.find(scope.customerId), (customer) => {
+    requireOwnActiveCustomer(customer, client, scope.customerId);
+    return scope;
+  });
+}
+
+function requireOwnActiveCustomer(customer: Customer | null, client: Client, customerId: string): void {
+  // Another application's customer is answered exactly like an unknown one.
+  if (customer === null || customer.clientId !== client.clientId) {
+    throw invalidScope(`no customer '${customerId}' belongs to this application`);
   }
-  return scope;
+  if (customer.status !== 'active') throw invalidScope(`customer '${customerId}' is disabled`);
 }
 
 /** Reads the `scope` parameter: exactly one of `api` or `customer.<uuid>`. */

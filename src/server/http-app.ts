@@ -36,6 +36,7 @@ export function publicOptions(services: Services, logger?: WarningLogger): Publi
       supported: config.tls !== undefined || config.trustProxy !== undefined,
       baseUrl: config.mtlsBaseUrl,
     },
+    fastPath: config.oauthFastPath,
     checkReady: async () => {
       if (!keys.ready) return { reason: 'no_signing_key' };
       if (!services.cachesInStep()) return { reason: 'change_notices_lost' };

@@ -232,8 +232,8 @@ describe('CachedLookup', () => {
     const first = cache.get('a');
     const second = cache.get('a');
     loader.pending[0]?.result.reject(new Error('database down'));
-    await assert.rejects(first, /database down/);
-    await assert.rejects(second, /database down/);
+    await assert.rejects(async () => first, /database down/);
+    await assert.rejects(async () => second, /database down/);
     assert.equal(cache.size, 0);
 
     const retry = cache.get('a');

@@ -385,11 +385,14 @@ describe('ClientDirectory', () => {
     assert.deepEqual(counting.take(), { findApplication: 1, listLiveSecrets: 1 });
 
     await f.store.close();
-    await assert.rejects(directory.find(randomUUID()), (error: unknown) => {
-      assert.ok(error instanceof DomainError);
-      assert.equal(error.code, 'unavailable');
-      return true;
-    });
+    await assert.rejects(
+      async () => directory.find(randomUUID()),
+      (error: unknown) => {
+        assert.ok(error instanceof DomainError);
+        assert.equal(error.code, 'unavailable');
+        return true;
+      },
+    );
     assert.equal((await directory.find(known.clientId))?.clientId, known.clientId, 'held: still served');
   });
 

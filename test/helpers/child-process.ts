@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_VARIABLES } from '../../src/config/config.js';
+import { oauthPathEnv } from './oauth-path.js';
 import { waitFor } from './waiting.js';
 
 /** The compiled CLI executable (what `npx lean-auth` runs), found beside the compiled tests whatever the outDir. */
@@ -23,7 +24,7 @@ export function childEnv(env: Record<string, string>): Record<string, string> {
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && !drop.has(name)) base[name] = value;
   }
-  return { ...base, ...env };
+  return { ...base, ...oauthPathEnv(), ...env };
 }
 
 export interface CliResult {

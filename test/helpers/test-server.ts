@@ -9,6 +9,7 @@ import { type Config, loadConfig } from '../../src/config/config.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { buildHttpApp } from '../../src/server/http-app.js';
 import { openServices, type Services } from '../../src/server/services.js';
+import { injectThroughServer, oauthPathEnv } from './oauth-path.js';
 
 /** Who the audit log names for changes a test makes through the domain services. */
 export const TEST_ACTOR = 'test';
@@ -26,6 +27,7 @@ export function testConfig(dir: string, env: Record<string, string> = {}): Confi
     DATABASE_URL: `sqlite:${join(dir, 'lean-auth.db')}`,
     KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'silent',
+    ...oauthPathEnv(),
     ...env,
   });
 }
@@ -86,6 +88,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   await services.keys.start();
   services.runInBackground();
   const app = await buildHttpApp(services, logger, options.adminToken);
+  if (config.oauthFastPath) await injectThroughServer(app);
   const postForm: TestServer['postForm'] = (
     url,
     parameters,

@@ -6,6 +6,8 @@ import { pino } from 'pino';
 import type { TrustedProxies } from '../../src/config/config.js';
 import { THROTTLE_LIMITS } from '../../src/domain/auth-throttle.js';
 import {
+  callerAddress,
+  forwardedForFilter,
   ignoreUnusableForwardedFor,
   proxyTrust,
   usableForwardedFor,
@@ -19,20 +21,24 @@ async function echoApp(trusted: TrustedProxies) {
     { level: 'warn' },
     { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) },
   );
+  const trust = proxyTrust(trusted);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    trustProxy: proxyTrust(trusted),
+    trustProxy: trust,
   }) as unknown as FastifyInstance;
-  ignoreUnusableForwardedFor(app);
-  app.get('/ip', async (request) => ({ ip: request.ip }));
-  const ipOf = async (remoteAddress: string, forwardedFor?: string) =>
-    (
-      await app.inject({
-        url: '/ip',
-        remoteAddress,
-        headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
-      })
-    ).json().ip as string;
+  ignoreUnusableForwardedFor(app, forwardedForFilter());
+  // The fast path's own reading of the address beside Fastify's: they must never differ.
+  app.get('/ip', async (request) => ({ ip: request.ip, fastPath: callerAddress(request.raw, trust) }));
+  const ipOf = async (remoteAddress: string, forwardedFor?: string) => {
+    const response = await app.inject({
+      url: '/ip',
+      remoteAddress,
+      headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+    });
+    const { ip, fastPath } = response.json() as { ip: string; fastPath: string };
+    assert.equal(fastPath, ip, `the fast path finds ${fastPath}, Fastify ${ip}`);
+    return ip;
+  };
   return { app, ipOf, warnings };
 }
 

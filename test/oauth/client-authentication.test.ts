@@ -70,7 +70,11 @@ const attempt = (
   method: 'client_secret_basic' | 'client_secret_post' = 'client_secret_post',
 ) => {
   const ctx = context(wait);
-  return { ctx, result: authenticateClient({ clientId, clientSecret, method }, () => ADDRESS, ctx) };
+  // Settled as a promise whether it answers at once or later, as a caller awaiting it sees it.
+  const result = Promise.resolve().then(() =>
+    authenticateClient({ clientId, clientSecret, method }, () => ADDRESS, ctx),
+  );
+  return { ctx, result };
 };
 
 /** Everything a caller sees of a refusal. */

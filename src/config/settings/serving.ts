@@ -205,4 +205,24 @@ export const SERVING_SETTINGS = [
       return raw === 'true';
     },
   }),
+  setting({
+    name: 'OAUTH_FAST_PATH',
+    key: 'oauthFastPath',
+    flag: '--oauth-fast-path',
+    default: 'true',
+    section: 'Listening',
+    description: [
+      '`true` (the default) answers a form `POST` to the token, introspection and revocation endpoints',
+      'in a plain `node:http` listener in front of the web framework, through the same OAuth code and',
+      'with the same answers, headers, access log and metrics: about a fifth of a token request',
+      "(see [performance](performance.md)). `false` sends every request through the framework's",
+      'router: for comparison, or to rule the fast path out when looking for a fault.',
+    ],
+    parse: (raw = 'true', { problems }) => {
+      if (raw !== 'true' && raw !== 'false') {
+        problems.push(`OAUTH_FAST_PATH must be true or false, got '${raw.slice(0, 40)}'`);
+      }
+      return raw !== 'false';
+    },
+  }),
 ] as const;

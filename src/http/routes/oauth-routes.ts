@@ -1,30 +1,29 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import { nextDpopNonce } from '../../oauth/dpop.js';
 import { INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH } from '../../oauth/endpoint-paths.js';
 import { OAuthError } from '../../oauth/errors.js';
 import { handleTokenRequest } from '../../oauth/grants/index.js';
 import { handleIntrospection } from '../../oauth/introspection.js';
 import type { OAuthContext, OAuthRequest } from '../../oauth/ports.js';
 import { handleRevocation } from '../../oauth/revocation.js';
-import { type ClientCertificateSources, clientCertificateOf } from '../client-certificate.js';
+import type { ClientCertificateSources } from '../client-certificate.js';
 import { NO_STORE_NO_CACHE } from '../headers.js';
 import type { Metrics } from '../metrics.js';
+import { oauthRequest } from '../oauth-request.js';
 import { tokenRequestSchema, tokenResponseSchema } from '../openapi/contract-schemas.js';
 import { introspectionSchema, tokenParameterSchema } from '../openapi/oauth-schemas.js';
 
 /** An OAuth request is a few hundred bytes (a token to introspect, a few KiB); anything near this is not one. */
 export const OAUTH_BODY_LIMIT = 16 * 1024;
 
-function toOAuthRequest(request: FastifyRequest, certificates: ClientCertificateSources): OAuthRequest {
-  const queryStart = request.url.indexOf('?');
-  return {
-    contentType: request.headers['content-type'],
-    body: Buffer.isBuffer(request.body) ? request.body : undefined,
-    authorization: request.headers.authorization,
-    dpop: request.headers.dpop,
-    query: queryStart === -1 ? '' : request.url.slice(queryStart + 1),
-    sourceIp: () => request.ip,
-    clientCertificate: clientCertificateOf(request.raw, certificates),
-  };
+/** The framework's request as the OAuth layer sees it (see oauthRequest). */
+function fromRoute(request: FastifyRequest, certificates: ClientCertificateSources): OAuthRequest {
+  return oauthRequest(
+    request.raw,
+    Buffer.isBuffer(request.body) ? request.body : undefined,
+    () => request.ip,
+    certificates,
+  );
 }
 
 /** POST /oauth2/token as the contract describes it (the form is read by our own parser). */
@@ -77,7 +76,7 @@ export async function oauthRoutes(
     certificates,
   }: { context: OAuthContext; metrics: Metrics; certificates: ClientCertificateSources },
 ): Promise<void> {
-  const oauthRequest = (request: FastifyRequest) => toOAuthRequest(request, certificates);
+  const toOAuth = (request: FastifyRequest) => fromRoute(request, certificates);
   // Our parser decides about every content type, so a JSON body gets an RFC 6749 error, not Fastify's.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: OAUTH_BODY_LIMIT }, (_request, body, done) =>
@@ -86,19 +85,18 @@ export async function oauthRoutes(
 
   // The response schema lets Fastify serialise the token response with a compiled serializer.
   app.post(TOKEN_PATH, { schema: tokenSchema }, async (request, reply) => {
-    const response = await handleTokenRequest(oauthRequest(request), context);
+    const oauthRequest = toOAuth(request);
+    const response = await handleTokenRequest(oauthRequest, context);
     metrics.tokenIssued(response.scope);
-    // RFC 9449 §8: the nonce for the client's next proof, with every answer to one.
-    if (context.dpopNonces !== undefined && request.headers.dpop !== undefined) {
-      reply.header('DPoP-Nonce', context.dpopNonces.current());
-    }
+    const nonce = nextDpopNonce(oauthRequest, context);
+    if (nonce !== undefined) reply.headers(nonce);
     return reply.headers(NO_STORE_NO_CACHE).send(response);
   });
   app.post(INTROSPECTION_PATH, { schema: introspectionRouteSchema }, async (request, reply) =>
-    reply.headers(NO_STORE_NO_CACHE).send(await handleIntrospection(oauthRequest(request), context)),
+    reply.headers(NO_STORE_NO_CACHE).send(await handleIntrospection(toOAuth(request), context)),
   );
   app.post(REVOCATION_PATH, { schema: revocationRouteSchema }, async (request, reply) => {
-    await handleRevocation(oauthRequest(request), context);
+    await handleRevocation(toOAuth(request), context);
     return reply.headers(NO_STORE_NO_CACHE).send();
   });
 

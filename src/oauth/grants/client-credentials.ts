@@ -1,4 +1,5 @@
 import type { Client } from '../../domain/client.js';
+import { andThen, type Eventually } from '../../domain/eventually.js';
 import { type Confirmation, issueAccessToken, type TokenResponse } from '../access-token.js';
 import type { FormParameters } from '../form-body.js';
 import type { OAuthContext } from '../ports.js';
@@ -8,12 +9,13 @@ import { grantScope } from '../scope.js';
 export const grantType = 'client_credentials';
 
 /** Grants the requested scope to the authenticated client and signs its access token. */
-export async function handler(
+export function handler(
   client: Client,
   parameters: FormParameters,
   context: OAuthContext,
   cnf: Confirmation | undefined,
-): Promise<TokenResponse> {
-  const scope = await grantScope(client, parameters.get('scope'), context);
-  return issueAccessToken(client, scope, context, cnf);
+): Eventually<TokenResponse> {
+  return andThen(grantScope(client, parameters.get('scope'), context), (scope) =>
+    issueAccessToken(client, scope, context, cnf),
+  );
 }

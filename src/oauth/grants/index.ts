@@ -1,4 +1,5 @@
 import type { Client } from '../../domain/client.js';
+import { andThen, type Eventually } from '../../domain/eventually.js';
 import type { Confirmation, TokenResponse } from '../access-token.js';
 import { certificateThumbprint } from '../certificate-authentication.js';
 import { authenticateCaller } from '../client-authentication.js';
@@ -18,7 +19,7 @@ interface Grant {
     parameters: FormParameters,
     context: OAuthContext,
     cnf: Confirmation | undefined,
-  ): Promise<TokenResponse>;
+  ): Eventually<TokenResponse>;
 }
 
 /** Every grant this server supports; the next one is one more module and one more entry. */
@@ -31,19 +32,19 @@ const HOW = `use ${GRANT_TYPES_SUPPORTED.join(' or ')}`;
 
 /**
  * POST /oauth2/token (RFC 6749 §3.2), as a pipeline of named steps: the form, the grant it names,
- * the client authenticated, then the grant's own handler. Throws OAuthError for every refusal.
+ * the client authenticated, then the grant's own handler. Throws OAuthError for every refusal (or
+ * rejects with it, once a step had to wait). With warm caches and no DPoP proof it answers at once.
  */
-export async function handleTokenRequest(
-  request: OAuthRequest,
-  context: OAuthContext,
-): Promise<TokenResponse> {
+export function handleTokenRequest(request: OAuthRequest, context: OAuthContext): Eventually<TokenResponse> {
   const parameters = readForm(request);
   const grant = grantFor(parameters);
-  const client = await authenticateCaller(request, parameters, context);
-  const jkt = await dpopKey(request, client, context);
-  const x5t = boundCertificate(request, client);
-  const cnf = jkt === undefined && x5t === undefined ? undefined : confirmation(jkt, x5t);
-  return grant.handler(client, parameters, context, cnf);
+  return andThen(authenticateCaller(request, parameters, context), (client) =>
+    andThen(dpopKey(request, client, context), (jkt) => {
+      const x5t = boundCertificate(request, client);
+      const cnf = jkt === undefined && x5t === undefined ? undefined : confirmation(jkt, x5t);
+      return grant.handler(client, parameters, context, cnf);
+    }),
+  );
 }
 
 /**
@@ -66,11 +67,11 @@ function confirmation(jkt: string | undefined, x5t: string | undefined): Confirm
 }
 
 /** The key a DPoP proof shows (RFC 9449 §4.3), checked; a proof is required of a client bound to DPoP. */
-async function dpopKey(
+function dpopKey(
   request: OAuthRequest,
   client: Client,
   context: OAuthContext,
-): Promise<string | undefined> {
+): Eventually<string | undefined> {
   if (Array.isArray(request.dpop)) throw invalidDpopProof('send one DPoP header, not several');
   if (request.dpop === undefined) {
     if (client.dpopBound)
