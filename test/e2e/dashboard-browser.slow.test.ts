@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
+import { type CryptoKey, exportJWK, generateKeyPair } from 'jose';
+import * as client from 'openid-client';
 import { pino } from 'pino';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { totpCode } from '../../src/domain/operators/totp.js';
@@ -70,8 +72,8 @@ describe('the dashboard in Chromium', { timeout: 240_000 }, () => {
     return page;
   }
 
-  /** axe-core on the page as it is: no serious or critical violation; then a screenshot. */
-  async function check(page: Page, name: string): Promise<void> {
+  /** axe-core on the page as it is: no serious or critical violation; then a screenshot (unless `save` is false). */
+  async function check(page: Page, name: string, save = true): Promise<void> {
     await page.evaluate(AXE);
     const violations = (await page.evaluate(async () => {
       const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe;
@@ -83,6 +85,7 @@ describe('the dashboard in Chromium', { timeout: 240_000 }, () => {
       [],
       `axe on ${name}`,
     );
+    if (!save) return;
     await page.screenshot({
       path: new URL(`${name}.png`, SCREENSHOTS).pathname,
       fullPage: true,
@@ -166,6 +169,75 @@ describe('the dashboard in Chromium', { timeout: 240_000 }, () => {
     const issued = await token(app.clientId, app.secret);
     assert.equal(issued.status, 200, JSON.stringify(issued.body));
     assert.equal(issued.body.token_type, 'bearer');
+  });
+
+  const keyed = { clientId: '', privateKey: undefined as CryptoKey | undefined };
+
+  it('creates a private_key_jwt application with a pasted JWKS, and openid-client gets a token by its key', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'browser-key' }] });
+    const page = await newPage();
+    await signIn(page, ADMIN);
+    await page.goto(`${url}/dashboard/applications/new`);
+    await page.getByLabel('Name', { exact: true }).fill('Keyed service');
+    await page.getByLabel('Method', { exact: true }).selectOption('private_key_jwt');
+    // First without keys: the error stands next to the keys' fieldset, and nothing is created.
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByText(/private_key_jwt needs the application’s public keys/).waitFor();
+    await check(page, 'new-application-error', false);
+    await page.getByLabel('JWKS (JSON)').fill(jwks);
+    await page.getByRole('button', { name: 'Create' }).click();
+    keyed.clientId = (await page.locator('#client-id').textContent()) ?? '';
+    const secret = (await page.locator('#client-secret').textContent()) ?? '';
+    await page.getByText('This application authenticates with private_key_jwt').waitFor();
+    await check(page, 'application-created-keyed', false);
+
+    const config = await client.discovery(
+      new URL(url),
+      keyed.clientId,
+      undefined,
+      client.PrivateKeyJwt({ key: privateKey, kid: 'browser-key' }),
+      { execute: [client.allowInsecureRequests] },
+    );
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'api' });
+    assert.equal(tokens.token_type, 'bearer');
+    // The setting took effect: the secret it was given is not a way in.
+    const bySecret = await token(keyed.clientId, secret);
+    assert.equal(bySecret.status, 401);
+    assert.match(bySecret.body.error_description ?? '', /authenticates with private_key_jwt/);
+    keyed.privateKey = privateKey;
+  });
+
+  it('switches the application to DPoP-bound tokens; its page shows it and tokens need a proof', async () => {
+    const page = await newPage();
+    await signIn(page, ADMIN);
+    await page.goto(`${url}/dashboard/applications/${keyed.clientId}`);
+    await page.getByText('none (bearer tokens)').waitFor();
+    await page.getByLabel('DPoP-bound tokens').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    await page.getByText('DPoP-bound (every token request needs a DPoP proof)').waitFor();
+    assert.equal(await page.getByLabel('DPoP-bound tokens').isChecked(), true);
+    await check(page, 'application-dpop-bound', false);
+
+    assert.ok(keyed.privateKey);
+    const config = await client.discovery(
+      new URL(url),
+      keyed.clientId,
+      undefined,
+      client.PrivateKeyJwt({ key: keyed.privateKey, kid: 'browser-key' }),
+      { execute: [client.allowInsecureRequests] },
+    );
+    // Without a proof, refused with a DPoP challenge naming what is missing.
+    await assert.rejects(client.clientCredentialsGrant(config, { scope: 'api' }), (error: Error) => {
+      const [challenge] = (error.cause ?? []) as { scheme: string; parameters: Record<string, string> }[];
+      assert.equal(challenge?.scheme, 'dpop', String(error));
+      assert.match(challenge.parameters.error_description ?? '', /must send a DPoP proof/);
+      return true;
+    });
+    const dpop = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'));
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'api' }, { DPoP: dpop });
+    assert.equal(tokens.token_type, 'dpop');
   });
 
   /** What has the focus: its tag, and its label or text (for links and buttons). */

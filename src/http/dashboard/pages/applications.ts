@@ -4,7 +4,15 @@ import type { DashboardOptions } from '../dashboard-context.js';
 import { html } from '../html.js';
 import { csrfField, field, notice, page, postButton, time, type Viewer } from '../layout.js';
 import { formOf, sendPage, viewerOf } from '../request-state.js';
-import { newForm, settingsFields, settingsOf } from './application-forms.js';
+import {
+  newForm,
+  type SettingsForm,
+  settingsFields,
+  settingsFormFrom,
+  settingsFormOf,
+  settingsOf,
+} from './application-forms.js';
+import { clientAuthFacts } from './client-auth-fields.js';
 import { fieldErrors, seconds } from './form-errors.js';
 import { secretShownOnce } from './secret-panel.js';
 
@@ -32,6 +40,8 @@ function detailPage(
   a: Application,
   errors: Record<string, string> = {},
   done?: string,
+  /** What was posted, shown again beside its errors; the application's settings otherwise. */
+  posted: SettingsForm = settingsFormOf(a),
 ): string {
   const base = `/dashboard/applications/${a.clientId}`;
   return page(
@@ -42,13 +52,14 @@ function detailPage(
 <dt>Status</dt><dd><span class="status ${a.status}">${a.status}</span></dd>
 <dt>Created</dt><dd>${time(a.createdAt)}</dd>
 <dt>Updated</dt><dd>${time(a.updatedAt)}</dd>
+${clientAuthFacts(a)}
 </dl>
 <p><a href="/dashboard/customers?app=${a.clientId}">Customers of ${a.name}</a></p>
 ${
   viewer.canWrite
     ? html`<h2>Settings</h2>
 <form method="post" action="${base}" class="card">${csrfField(viewer)}
-${settingsFields(a, errors)}
+${settingsFields(posted, errors)}
 <button type="submit">Save</button>
 </form>
 <h2>Secret</h2>
@@ -105,13 +116,18 @@ ${next && html`<p><a href="/dashboard/applications?${new URLSearchParams({ q, af
     );
   });
 
-  app.get('/applications/new', async (request, reply) => sendPage(reply, newForm(viewerOf(request), {})));
+  app.get('/applications/new', async (request, reply) =>
+    sendPage(reply, newForm(viewerOf(request), settingsFormOf({}))),
+  );
 
   app.post('/applications', async (request, reply) => {
     const viewer = viewerOf(request);
-    const settings = settingsOf(formOf(request));
+    const posted = settingsFormFrom(formOf(request));
     try {
-      const { application, clientSecret } = await applications.create(settings, viewer.operator.email);
+      const { application, clientSecret } = await applications.create(
+        settingsOf(posted),
+        viewer.operator.email,
+      );
       return sendPage(
         reply,
         page(
@@ -124,11 +140,7 @@ ${secretShownOnce(application, clientSecret, tokenEndpoint, null)}`,
         201,
       );
     } catch (error) {
-      const values = {
-        ...settings,
-        tokenClasses: settings.tokenClasses as Application['tokenClasses'],
-      } as Partial<Application>;
-      return sendPage(reply, newForm(viewer, values, fieldErrors(error, 'name')), 400);
+      return sendPage(reply, newForm(viewer, posted, fieldErrors(error, 'name')), 400);
     }
   });
 
@@ -139,12 +151,13 @@ ${secretShownOnce(application, clientSecret, tokenEndpoint, null)}`,
   app.post<Id>('/applications/:id', async (request, reply) => {
     const viewer = viewerOf(request);
     const current = await applications.get(request.params.id);
-    const settings = settingsOf(formOf(request));
+    const posted = settingsFormFrom(formOf(request));
     try {
-      const updated = await applications.update(current.clientId, settings, viewer.operator.email);
+      const updated = await applications.update(current.clientId, settingsOf(posted), viewer.operator.email);
       return sendPage(reply, detailPage(viewer, updated, {}, 'Saved.'));
     } catch (error) {
-      return sendPage(reply, detailPage(viewer, current, fieldErrors(error, 'name')), 400);
+      const errors = fieldErrors(error, 'name');
+      return sendPage(reply, detailPage(viewer, current, errors, undefined, posted), 400);
     }
   });
 

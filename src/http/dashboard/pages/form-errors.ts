@@ -10,6 +10,12 @@ const FIELDS: readonly (readonly [RegExp, string])[] = [
   [/app_user_id/, 'app_user_id'],
   [/^email|^an operator/, 'email'],
   [/password/, 'password'],
+  // Client authentication: a rule about the keys as a whole goes on their fieldset.
+  [/jwks or jwks_uri|jwks and jwks_uri/, 'public_keys'],
+  [/^jwks_uri /, 'jwks_uri'],
+  [/^jwks[ .[]/, 'jwks'],
+  [/^tls_client_auth_|^tls_client_auth needs|^give exactly one of tls_|^tls subject/, 'tls_subject'],
+  [/^token_endpoint_auth_method/, 'token_endpoint_auth_method'],
 ];
 
 /** Field name → the server's message, for a form to show next to the field; throws what is no bad input. */
