@@ -10,6 +10,7 @@ import { mcpCommand } from './commands/mcp.js';
 import { operatorsCommands } from './commands/operators.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
+import { protectDashValues } from './dash-values.js';
 import type { CliIo } from './io.js';
 
 /** Commands of one word; the groups' commands take two. */
@@ -116,7 +117,9 @@ function splitLeadingOptions(argv: readonly string[]): { leading: string[]; word
 
 function parseUsage(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>) {
   try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    const protectedArgs = protectDashValues(args, options);
+    const parsed = parseArgs({ args: protectedArgs.args, options, allowPositionals: true, strict: true });
+    return { ...parsed, positionals: parsed.positionals.map(protectedArgs.restore) };
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

@@ -65,6 +65,16 @@ describe('two instances over one PostgreSQL schema', { skip, timeout: 60_000 }, 
     assert.equal(created.code, 0, created.stderr);
     const json = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
     client = { clientId: json.client_id, clientSecret: json.client_secret };
+    // A new application reaches each server by its change notice: the proofs start once both know it.
+    const since = Date.now();
+    for (const base of [baseA, baseB]) {
+      await arrivesWithin(
+        since,
+        PROPAGATION_MS,
+        'the new application to reach both servers',
+        async () => (await requestToken(base, client)).status === 200,
+      );
+    }
   });
 
   after(async () => {

@@ -172,18 +172,22 @@ describe('dashboard guards', () => {
     // The password step is not refused: its throttle is its own.
     await passwordStep();
 
-    // In the audit log: one event per operator and address and flush, the refusals counted as throttled.
+    // In the audit log: one event per operator and address and flush, the refusals counted as
+    // throttled. The timed flush may have run midway on a slow machine: the events add up.
     await server.services.failedTotpCodes.flush();
     const events = await server.services.audit.list(
       server.services.store,
       { action: 'operator.totp_failed' },
       { limit: 100 },
     );
-    assert.equal(events.length, 1);
-    assert.equal(events[0]?.targetId, email);
-    assert.equal(events[0]?.actor, '192.0.2.8');
+    assert.ok(events.length >= 1);
+    for (const event of events) {
+      assert.equal(event.targetId, email);
+      assert.equal(event.actor, '192.0.2.8');
+    }
+    const total = (member: string) => events.reduce((sum, e) => sum + Number(e.detail?.[member] ?? 0), 0);
     assert.deepEqual(
-      [events[0]?.detail?.count, events[0]?.detail?.throttled],
+      [total('count'), total('throttled')],
       [3 + 5 + 2, 2],
       'wrong codes and refusals, not the right one let in',
     );
