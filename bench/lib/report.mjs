@@ -146,10 +146,12 @@ export function evaluateTargets(ratioRows, extra) {
       const lean = find('lean-auth', alg, 'api', 'post', 'sqlite', undefined, connections);
       const floor = find('floor', alg, 'api', 'post', undefined, undefined, connections);
       if (!lean || !floor) continue;
+      // The rounds' median p99 (combine() in load.mjs says why), the worst round's shown beside it.
+      const [leanP99, floorP99] = [lean.p99MedianMs ?? lean.p99ms, floor.p99MedianMs ?? floor.p99ms];
       check(
-        `${alg} api post, ${connections} connections: p99 ≤ 1.5× the floor's`,
-        lean.p99ms <= 1.5 * floor.p99ms,
-        `${fmt(lean.p99ms, 2)} ms against ${fmt(floor.p99ms, 2)} ms: ${times(lean.p99ms / floor.p99ms)}${note(lean, floor)}`,
+        `${alg} api post, ${connections} connections: p99 ≤ 1.5× the floor's (median of rounds)`,
+        leanP99 <= 1.5 * floorP99,
+        `${fmt(leanP99, 2)} ms against ${fmt(floorP99, 2)} ms: ${times(leanP99 / floorP99)} (worst rounds ${fmt(lean.p99ms, 2)} and ${fmt(floor.p99ms, 2)} ms)${note(lean, floor)}`,
       );
     }
   }

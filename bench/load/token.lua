@@ -9,6 +9,12 @@
 --                         DPoP header of a request with BENCH_BODY. run.mjs makes the pool large
 --                         enough for the run; were it used up it would start over, and the replays
 --                         would be refused (counted as non-2xx).
+--   BENCH_RAMP_MS         after each of the first BENCH_CONNECTIONS answers, that connection waits a
+--   BENCH_CONNECTIONS     random 0..BENCH_RAMP_MS ms before its next request (wrk asks delay() after
+--                         an answer; the wait is not counted as latency). Without it every connection
+--                         fires at once and stays in lockstep, and at 256 connections some answers
+--                         come a second late even from a bare node:http server: that would be the
+--                         p99 of any server, not its own
 -- done() prints one line "BENCHJSON {...}" that run.mjs reads (latencies in microseconds).
 
 wrk.method = "POST"
@@ -76,4 +82,18 @@ function done(summary, latency, requests)
     '"max_us":%d,"mean_us":%.1f}\n',
     summary.requests, summary.duration, summary.bytes, e.status, e.connect, e.read, e.write, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
+end
+
+-- The ramp: the first answers are followed by a random pause, then none.
+local rampLeft = 0
+local rampMs = tonumber(os.getenv("BENCH_RAMP_MS") or "0")
+if rampMs > 0 then
+  rampLeft = tonumber(os.getenv("BENCH_CONNECTIONS") or "0")
+  function delay()
+    if rampLeft > 0 then
+      rampLeft = rampLeft - 1
+      return math.random(0, rampMs)
+    end
+    return 0
+  end
 end
