@@ -206,26 +206,9 @@ export function evaluateTargets(ratioRows, extra) {
     );
   }
   if (extra.workers) {
-    const one = find(
-      'lean-auth',
-      extra.workers.alg,
-      'api',
-      'post',
-      'sqlite',
-      undefined,
-      CONNECTIONS,
-      'workers=1',
-    );
-    const two = find(
-      'lean-auth',
-      extra.workers.alg,
-      'api',
-      'post',
-      'sqlite',
-      undefined,
-      CONNECTIONS,
-      'workers=2',
-    );
+    const workers = (label) =>
+      find('lean-auth', extra.workers.alg, 'api', 'post', 'sqlite', undefined, CONNECTIONS, label);
+    const [one, two] = [workers('workers=1'), workers('workers=2')];
     if (one && two) {
       const ratio = two.cpuMicrosPerToken / one.cpuMicrosPerToken;
       check(

@@ -1,42 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { type Issued, selfSigned } from './client-certificates.js';
 
-export interface SelfSignedCertificate {
-  readonly certFile: string;
-  readonly keyFile: string;
-  readonly cert: Buffer;
-  readonly key: Buffer;
-}
+export type SelfSignedCertificate = Issued;
 
 /** A P-256 certificate for localhost and 127.0.0.1, valid one day, made by openssl in `dir`. */
 export function selfSignedCertificate(dir: string): SelfSignedCertificate {
-  const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { certFile, keyFile, cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  return selfSigned(dir, 'localhost', '/CN=localhost', 'DNS:localhost,IP:127.0.0.1');
 }
 
 /** The node:test `skip` reason when openssl, which makes the certificates, is not installed. */
